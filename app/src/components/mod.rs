@@ -1,0 +1,4 @@
+pub mod feedback;
+pub mod form;
+pub mod layout;
+pub mod theme;

@@ -1,0 +1,73 @@
+//! Replydesk's dashboard: one Leptos application compiled twice, to WASM (`hydrate`) for the
+//! browser and natively (`ssr`) for the server's HTML and server functions.
+
+pub mod api;
+pub mod browser;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+pub mod validate;
+
+#[cfg(feature = "ssr")]
+pub mod ports;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::layout::DashboardLayout;
+use crate::pages::{AccountPage, HomePage, LoginPage, NotFound, SetupPage};
+
+/// The product's name, as shown in titles and the sidebar.
+pub const PRODUCT: &str = "Replydesk";
+
+/// Applies the remembered theme before the first paint, so a dark-theme owner never sees a white
+/// flash. Kept tiny and dependency-free on purpose: it runs before the WASM loads.
+const THEME_BOOT: &str = "try{var t=localStorage.getItem('replydesk-theme');if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
+
+/// The HTML document around the application (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <script inner_html=THEME_BOOT></script>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/replydesk.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Meta name="color-scheme" content="light dark" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { PRODUCT.to_owned() } else { format!("{page} · {PRODUCT}") }
+        } />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/setup") view=SetupPage />
+                <ParentRoute path=path!("") view=DashboardLayout>
+                    <Route path=path!("") view=HomePage />
+                    <Route path=path!("account") view=AccountPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,11 @@
+mod account;
+mod home;
+mod login;
+mod not_found;
+mod setup;
+
+pub use account::AccountPage;
+pub use home::HomePage;
+pub use login::LoginPage;
+pub use not_found::NotFound;
+pub use setup::SetupPage;

@@ -1,0 +1,61 @@
+//! The traits the backend implements (server/src/services). Server functions and SSR reach the
+//! outside world only through these, so `app` never names a database, an index or an HTTP client.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::error::AppError;
+use crate::model::{AuthState, Health, Overview, OwnerId, OwnerView, SetupInput};
+
+/// The owner's account.
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Who is signed in (if anyone) and whether setup is still open.
+    async fn auth_state(&self, owner: Option<OwnerId>) -> Result<AuthState, AppError>;
+    /// Creates the owner; refused once one exists.
+    async fn setup(&self, input: SetupInput) -> Result<OwnerView, AppError>;
+    /// Checks credentials, with throttling per email and per IP.
+    async fn login(&self, email: &str, password: &str, ip: &str) -> Result<OwnerView, AppError>;
+    /// Changes the password after checking the current one, and ends every session of this owner
+    /// except `keep_session`.
+    async fn change_password(
+        &self,
+        owner: OwnerId,
+        current: &str,
+        new: &str,
+        keep_session: Option<&str>,
+    ) -> Result<(), AppError>;
+}
+
+/// The state of this deployment.
+#[async_trait]
+pub trait System: Send + Sync {
+    async fn health(&self) -> Health;
+    async fn overview(&self) -> Result<Overview, AppError>;
+}
+
+/// The caller's browser session, as the server's session layer exposes it.
+#[async_trait]
+pub trait SessionControl: Send + Sync {
+    /// Binds the session to the owner under a fresh id (no session fixation).
+    async fn sign_in(&self, owner: OwnerId) -> Result<(), AppError>;
+    /// Ends this session.
+    async fn sign_out(&self) -> Result<(), AppError>;
+    /// The current session's id, if it has been stored.
+    fn id(&self) -> Option<String>;
+}
+
+/// Who is calling: put into every request by the server's auth middleware.
+#[derive(Clone)]
+pub struct Caller {
+    pub owner: Option<OwnerId>,
+    pub ip: String,
+    pub session: Arc<dyn SessionControl>,
+}
+
+impl Caller {
+    pub fn owner(&self) -> Result<OwnerId, AppError> {
+        self.owner.ok_or_else(AppError::unauthorized)
+    }
+}

@@ -1,0 +1,21 @@
+//! What every server function and SSR render can reach: the ports, and Leptos' options.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::ports::{Accounts, System};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub accounts: Arc<dyn Accounts>,
+    pub system: Arc<dyn System>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

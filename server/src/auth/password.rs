@@ -1,0 +1,98 @@
+//! argon2id password hashing, run on the blocking pool (a hash takes tens of milliseconds of CPU).
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("hashing failed: {0}")]
+    Hash(String),
+    #[error("hashing task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+pub async fn hash(password: SecretString) -> Result<String, PasswordError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.expose_secret().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| PasswordError::Hash(e.to_string()))
+    })
+    .await?
+}
+
+/// A well-formed hash of a random password, verified against when the email is unknown so that
+/// the answer takes as long as for a known one and does not reveal which emails exist.
+const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3aXD1cU8vJxIqU8Dp9F2TBd4nXh0u8B1pVq8Wr6kzc4";
+
+/// Whether `password` matches `stored` (or the decoy, which never matches a real password).
+pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bool, PasswordError> {
+    let known = stored.is_some();
+    let stored = stored.unwrap_or_else(|| DECOY_HASH.to_owned());
+    let matches = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.expose_secret().as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await?;
+    Ok(known && matches)
+}
+
+/// A password for `reset-password` when none is given: 20 characters from a 57-symbol alphabet
+/// without look-alikes (≈ 116 bits).
+pub fn generate() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_then_verify() {
+        let hashed = hash(SecretString::from("correct horse battery"))
+            .await
+            .expect("hash");
+        assert!(hashed.starts_with("$argon2id$"));
+        assert!(verify(
+            SecretString::from("correct horse battery"),
+            Some(hashed.clone())
+        )
+        .await
+        .expect("verify"));
+        assert!(
+            !verify(SecretString::from("wrong horse battery"), Some(hashed))
+                .await
+                .expect("verify")
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_accounts_never_match() {
+        assert!(
+            PasswordHash::new(DECOY_HASH).is_ok(),
+            "decoy must parse so it costs a real hash"
+        );
+        assert!(!verify(SecretString::from("anything"), None)
+            .await
+            .expect("verify"));
+    }
+
+    #[test]
+    fn generated_passwords_are_long_and_valid() {
+        let a = generate();
+        assert_eq!(a.chars().count(), 20);
+        assert_ne!(a, generate());
+        assert!(app::validate::new_password("password", &a).is_ok());
+    }
+}

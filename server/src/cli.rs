@@ -1,0 +1,141 @@
+//! The command line: `serve` (default), `migrate`, `reset-password`.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::Context;
+use migration::MigratorTrait;
+use secrecy::SecretString;
+
+use crate::config::Config;
+use crate::services::accounts::AccountsService;
+use crate::startup::open_database;
+
+pub const USAGE: &str = "\
+Replydesk — a self-hosted WhatsApp AI customer-support assistant.
+
+Usage:
+  replydesk [serve]                        Start the server (the default)
+  replydesk migrate [status]               Apply database migrations, or list their state
+  replydesk reset-password --email EMAIL   Set a new owner password read from standard input
+                                           (or generated and printed when none is given)
+                                           and log out every session of that owner
+  replydesk --help | --version
+
+Configuration comes from environment variables; see .env.example.";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    Migrate { status_only: bool },
+    ResetPassword { email: String },
+    Help,
+    Version,
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let args: Vec<String> = args.into_iter().collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["serve"] => Ok(Command::Serve),
+        ["-h" | "--help" | "help"] => Ok(Command::Help),
+        ["-V" | "--version" | "version"] => Ok(Command::Version),
+        ["migrate"] | ["migrate", "up"] => Ok(Command::Migrate { status_only: false }),
+        ["migrate", "status"] => Ok(Command::Migrate { status_only: true }),
+        ["reset-password", "--email", email] => Ok(Command::ResetPassword {
+            email: (*email).to_owned(),
+        }),
+        ["reset-password", flag] if flag.starts_with("--email=") => Ok(Command::ResetPassword {
+            email: flag.trim_start_matches("--email=").to_owned(),
+        }),
+        ["reset-password", ..] => Err("reset-password needs --email EMAIL".to_owned()),
+        _ => Err(format!("unknown command: {}\n\n{USAGE}", words.join(" "))),
+    }
+}
+
+pub async fn migrate(config: &Config, status_only: bool) -> anyhow::Result<()> {
+    // open_database applies pending migrations; `status` then lists them all as applied.
+    let db = open_database(config).await?;
+    if status_only {
+        for migration in migration::Migrator::get_migration_with_status(&db).await? {
+            println!("{:?}\t{}", migration.status(), migration.name());
+        }
+    } else {
+        println!("Database is up to date.");
+    }
+    db.close().await?;
+    Ok(())
+}
+
+pub async fn reset_password(config: &Config, email: &str) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let given = if stdin.is_terminal() {
+        String::new()
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("reading the new password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    let generated = given.is_empty();
+    let password = if generated {
+        crate::auth::password::generate()
+    } else {
+        given
+    };
+
+    let db = open_database(config).await?;
+    let accounts = AccountsService::new(db.clone());
+    accounts
+        .reset_password(email, SecretString::from(password.clone()))
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    db.close().await?;
+    if generated {
+        println!("New password for {email}: {password}");
+    } else {
+        println!("Password for {email} changed.");
+    }
+    println!("Every session of this owner has been logged out.");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_words(words: &[&str]) -> Result<Command, String> {
+        parse(words.iter().map(|w| (*w).to_owned()))
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(parse_words(&[]), Ok(Command::Serve));
+        assert_eq!(parse_words(&["serve"]), Ok(Command::Serve));
+        assert_eq!(
+            parse_words(&["migrate"]),
+            Ok(Command::Migrate { status_only: false })
+        );
+        assert_eq!(
+            parse_words(&["migrate", "status"]),
+            Ok(Command::Migrate { status_only: true })
+        );
+        assert_eq!(
+            parse_words(&["reset-password", "--email", "a@b.co"]),
+            Ok(Command::ResetPassword {
+                email: "a@b.co".into()
+            })
+        );
+        assert_eq!(
+            parse_words(&["reset-password", "--email=a@b.co"]),
+            Ok(Command::ResetPassword {
+                email: "a@b.co".into()
+            })
+        );
+        assert!(parse_words(&["reset-password"]).is_err());
+        assert!(parse_words(&["frobnicate"]).is_err());
+        assert_eq!(parse_words(&["--version"]), Ok(Command::Version));
+    }
+}

@@ -1,0 +1,394 @@
+//! Configuration comes from the environment only, with defaults that make a bare
+//! `cargo leptos serve` work: SQLite under ./data, port 3000, nothing else required.
+//! Every variable is listed in `.env.example` and the README.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use app::validate;
+
+/// A variable that is set to something unusable. Printed as one line and the process exits 2.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            var,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The owner created at boot when none exists (the Railway template path).
+#[derive(Debug, Clone)]
+pub struct AdminBootstrap {
+    pub email: String,
+    pub password: SecretString,
+    pub business_name: String,
+}
+
+/// WhatsApp Cloud API credentials. Used by the WhatsApp channel; here only their presence is read.
+#[derive(Debug, Clone, Default)]
+pub struct WhatsAppConfig {
+    pub access_token: Option<SecretString>,
+    pub phone_number_id: Option<String>,
+    pub app_secret: Option<SecretString>,
+    pub verify_token: Option<SecretString>,
+}
+
+impl WhatsAppConfig {
+    pub fn is_configured(&self) -> bool {
+        self.access_token.is_some() && self.phone_number_id.is_some() && self.app_secret.is_some()
+    }
+}
+
+/// LLM provider keys. Used by the AI engine; here only their presence is read.
+#[derive(Debug, Clone, Default)]
+pub struct AiConfig {
+    pub openrouter_api_key: Option<SecretString>,
+    pub openai_api_key: Option<SecretString>,
+    pub anthropic_api_key: Option<SecretString>,
+    pub llm_base_url: Option<Url>,
+}
+
+impl AiConfig {
+    pub fn is_configured(&self) -> bool {
+        self.openrouter_api_key.is_some()
+            || self.openai_api_key.is_some()
+            || self.anthropic_api_key.is_some()
+            || self.llm_base_url.is_some()
+    }
+}
+
+/// Background job tuning. Not read from the environment: tests shorten these.
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    pub workers: usize,
+    pub poll_interval: Duration,
+    /// How long a claimed job stays claimed before another worker may take it over (a crash).
+    pub lease: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            poll_interval: Duration::from_secs(1),
+            lease: Duration::from_secs(300),
+            backoff_base: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    /// May carry a password: never logged as is (see [`Config::database_url_redacted`]).
+    pub database_url: SecretString,
+    pub public_url: Option<Url>,
+    pub admin: Option<AdminBootstrap>,
+    pub log_format: LogFormat,
+    pub whatsapp: WhatsAppConfig,
+    pub ai: AiConfig,
+    pub jobs: JobsConfig,
+}
+
+const MAX_VALUE_LEN: usize = 4096;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // An empty value counts as unset: Railway and .env files often carry `NAME=`.
+        let get = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match lookup(name) {
+                None => Ok(None),
+                Some(v) if v.trim().is_empty() => Ok(None),
+                Some(v) if v.len() > MAX_VALUE_LEN => Err(ConfigError::new(
+                    name,
+                    format!("is longer than {MAX_VALUE_LEN} bytes"),
+                )),
+                Some(v) => Ok(Some(v.trim().to_owned())),
+            }
+        };
+        let secret = |name: &'static str| get(name).map(|v| v.map(SecretString::from));
+
+        let host = match get("HOST")? {
+            None => IpAddr::from([0, 0, 0, 0]),
+            Some(v) => v.parse().map_err(|_| {
+                ConfigError::new(
+                    "HOST",
+                    format!("must be an IP address such as 0.0.0.0 or 127.0.0.1 (got {v:?})"),
+                )
+            })?,
+        };
+        let port = match get("PORT")? {
+            None => 3000,
+            Some(v) => v.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                ConfigError::new(
+                    "PORT",
+                    format!("must be a number from 1 to 65535 (got {v:?})"),
+                )
+            })?,
+        };
+        let data_dir = PathBuf::from(get("DATA_DIR")?.unwrap_or_else(|| "./data".to_owned()));
+
+        let database_url = match get("DATABASE_URL")? {
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("replydesk.db").display()
+            ),
+            Some(v) => {
+                let scheme = v.split_once(':').map(|(s, _)| s).unwrap_or_default();
+                if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {
+                    return Err(ConfigError::new(
+                        "DATABASE_URL",
+                        "must start with sqlite:// or postgres:// (leave it unset to use SQLite in DATA_DIR)",
+                    ));
+                }
+                if scheme != "sqlite" {
+                    Url::parse(&v).map_err(|e| {
+                        ConfigError::new("DATABASE_URL", format!("is not a valid URL: {e}"))
+                    })?;
+                }
+                v
+            }
+        };
+
+        let public_url = match get("PUBLIC_URL")? {
+            None => None,
+            Some(v) => {
+                let url = Url::parse(&v).map_err(|e| {
+                    ConfigError::new(
+                        "PUBLIC_URL",
+                        format!("is not a valid URL ({e}); use e.g. https://support.example.com"),
+                    )
+                })?;
+                if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                    return Err(ConfigError::new(
+                        "PUBLIC_URL",
+                        "must be an http:// or https:// address such as https://support.example.com",
+                    ));
+                }
+                Some(url)
+            }
+        };
+
+        let admin = match (get("ADMIN_EMAIL")?, secret("ADMIN_PASSWORD")?) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "ADMIN_PASSWORD",
+                    "must be set when ADMIN_EMAIL is set",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "ADMIN_EMAIL",
+                    "must be set when ADMIN_PASSWORD is set",
+                ))
+            }
+            (Some(email), Some(password)) => {
+                let email = validate::email(&email)
+                    .map_err(|e| ConfigError::new("ADMIN_EMAIL", e.message))?;
+                validate::new_password("ADMIN_PASSWORD", password.expose_secret())
+                    .map_err(|e| ConfigError::new("ADMIN_PASSWORD", e.message))?;
+                let business_name = match get("BUSINESS_NAME")? {
+                    None => "My business".to_owned(),
+                    Some(name) => validate::business_name(&name)
+                        .map_err(|e| ConfigError::new("BUSINESS_NAME", e.message))?,
+                };
+                Some(AdminBootstrap {
+                    email,
+                    password,
+                    business_name,
+                })
+            }
+        };
+
+        let log_format = match get("LOG_FORMAT")?.as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("must be pretty or json (got {other:?})"),
+                ))
+            }
+        };
+
+        let llm_base_url = match get("LLM_BASE_URL")? {
+            None => None,
+            Some(v) => Some(Url::parse(&v).map_err(|e| {
+                ConfigError::new("LLM_BASE_URL", format!("is not a valid URL: {e}"))
+            })?),
+        };
+
+        Ok(Self {
+            host,
+            port,
+            data_dir,
+            database_url: SecretString::from(database_url),
+            public_url,
+            admin,
+            log_format,
+            whatsapp: WhatsAppConfig {
+                access_token: secret("WHATSAPP_ACCESS_TOKEN")?,
+                phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID")?,
+                app_secret: secret("WHATSAPP_APP_SECRET")?,
+                verify_token: secret("WHATSAPP_VERIFY_TOKEN")?,
+            },
+            ai: AiConfig {
+                openrouter_api_key: secret("OPENROUTER_API_KEY")?,
+                openai_api_key: secret("OPENAI_API_KEY")?,
+                anthropic_api_key: secret("ANTHROPIC_API_KEY")?,
+                llm_base_url,
+            },
+            jobs: JobsConfig::default(),
+        })
+    }
+
+    /// Cookies get the `Secure` flag when the public address is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|url| url.scheme() == "https")
+    }
+
+    /// The database URL with any password replaced, for log lines and error messages.
+    pub fn database_url_redacted(&self) -> String {
+        let raw = self.database_url.expose_secret();
+        match Url::parse(raw) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                url.to_string()
+            }
+            _ => raw.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = config(&[]).expect("defaults");
+        assert_eq!(c.port, 3000);
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(
+            c.database_url.expose_secret(),
+            "sqlite://./data/replydesk.db?mode=rwc"
+        );
+        assert!(c.admin.is_none());
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert!(!c.secure_cookies());
+        assert!(!c.whatsapp.is_configured());
+        assert!(!c.ai.is_configured());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (vars, var) in [
+            (vec![("PORT", "abc")], "PORT"),
+            (vec![("PORT", "0")], "PORT"),
+            (vec![("PORT", "70000")], "PORT"),
+            (vec![("HOST", "localhost:80")], "HOST"),
+            (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (vec![("DATABASE_URL", "postgres://[bad")], "DATABASE_URL"),
+            (vec![("PUBLIC_URL", "support.example.com")], "PUBLIC_URL"),
+            (vec![("PUBLIC_URL", "ftp://example.com")], "PUBLIC_URL"),
+            (vec![("LOG_FORMAT", "xml")], "LOG_FORMAT"),
+            (vec![("ADMIN_EMAIL", "owner@example.com")], "ADMIN_PASSWORD"),
+            (vec![("ADMIN_PASSWORD", "long enough pass")], "ADMIN_EMAIL"),
+            (
+                vec![
+                    ("ADMIN_EMAIL", "nope"),
+                    ("ADMIN_PASSWORD", "long enough pass"),
+                ],
+                "ADMIN_EMAIL",
+            ),
+            (
+                vec![
+                    ("ADMIN_EMAIL", "a@example.com"),
+                    ("ADMIN_PASSWORD", "short"),
+                ],
+                "ADMIN_PASSWORD",
+            ),
+            (vec![("LLM_BASE_URL", "not a url")], "LLM_BASE_URL"),
+        ] {
+            let err = config(&vars).expect_err("should be rejected");
+            assert_eq!(err.var, var, "{vars:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn admin_bootstrap_and_https() {
+        let c = config(&[
+            ("ADMIN_EMAIL", " Owner@Example.com "),
+            ("ADMIN_PASSWORD", "long enough pass"),
+            ("BUSINESS_NAME", "Café Lima"),
+            ("PUBLIC_URL", "https://support.example.com"),
+            ("PORT", "8080"),
+            ("LOG_FORMAT", "json"),
+        ])
+        .expect("valid");
+        let admin = c.admin.as_ref().expect("admin");
+        assert_eq!(admin.email, "owner@example.com");
+        assert_eq!(admin.business_name, "Café Lima");
+        assert!(c.secure_cookies());
+        assert_eq!(c.port, 8080);
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn empty_means_unset_and_passwords_are_redacted() {
+        let c = config(&[
+            ("PORT", ""),
+            (
+                "DATABASE_URL",
+                "postgres://app:hunter2@db.internal:5432/replydesk",
+            ),
+        ])
+        .expect("valid");
+        assert_eq!(c.port, 3000);
+        let shown = c.database_url_redacted();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("db.internal"));
+    }
+}

@@ -1,0 +1,50 @@
+//! Key/value settings. Values are text; callers parse what they store.
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
+
+use super::entities::setting;
+
+/// Keys used across the server, in one place.
+pub mod keys {
+    pub const BUSINESS_NAME: &str = "business.name";
+    /// Written once, in the same transaction as the first owner: a second setup collides on it.
+    pub const SETUP_DONE: &str = "setup.done";
+}
+
+pub async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
+    Ok(setting::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+        .map(|row| row.value))
+}
+
+/// Inserts a key that must not exist yet; fails with a unique violation if it does.
+pub async fn insert_new(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), DbErr> {
+    setting::Entity::insert(row(key, value))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), DbErr> {
+    setting::Entity::insert(row(key, value))
+        .on_conflict(
+            OnConflict::column(setting::Column::Key)
+                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+fn row(key: &str, value: &str) -> setting::ActiveModel {
+    setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+        is_secret: Set(false),
+        updated_at: Set(Utc::now()),
+    }
+}

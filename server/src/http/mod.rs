@@ -1,0 +1,5 @@
+//! HTTP edge pieces that are not authentication: health, request limits, cross-site refusal.
+
+pub mod csrf;
+pub mod health;
+pub mod limits;

@@ -1,0 +1,252 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use app::error::AppError;
+use app::model::{AuthState, OwnerId, OwnerView, SetupInput};
+use app::ports::Accounts;
+use app::validate;
+use async_trait::async_trait;
+use sea_orm::{DatabaseConnection, DbErr, SqlErr, TransactionTrait};
+use secrecy::SecretString;
+
+use crate::auth::{password, throttle};
+use crate::config::AdminBootstrap;
+use crate::db::settings::keys;
+use crate::db::{owners, sessions, settings};
+use crate::error::internal;
+
+const WRONG_CREDENTIALS: &str = "That email and password do not match. Check both and try again.";
+
+pub struct AccountsService {
+    db: DatabaseConnection,
+    /// Owners are never deleted, so once one exists this stays true and the guard stops asking
+    /// the database on every page load.
+    owner_known: AtomicBool,
+}
+
+fn db_failed(err: DbErr) -> AppError {
+    internal("database error in accounts", err)
+}
+
+fn hash_failed(err: password::PasswordError) -> AppError {
+    internal("password hashing failed", err)
+}
+
+fn view(owner: &crate::db::entities::owner::Model) -> OwnerView {
+    OwnerView {
+        id: owner.id,
+        email: owner.email.clone(),
+    }
+}
+
+impl AccountsService {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            owner_known: AtomicBool::new(false),
+        }
+    }
+
+    pub async fn owner_exists(&self) -> Result<bool, AppError> {
+        if self.owner_known.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let exists = owners::count(&self.db).await.map_err(db_failed)? > 0;
+        if exists {
+            self.owner_known.store(true, Ordering::Relaxed);
+        }
+        Ok(exists)
+    }
+
+    /// Creates the owner and stores the business name in one transaction. The `setup.done`
+    /// setting is the guard: a second, concurrent setup collides on its key and is refused.
+    async fn create_owner(
+        &self,
+        email: &str,
+        password: SecretString,
+        business_name: &str,
+    ) -> Result<OwnerView, AppError> {
+        let hash = password::hash(password).await.map_err(hash_failed)?;
+        let txn = self.db.begin().await.map_err(db_failed)?;
+        let already = || AppError::conflict("This dashboard already has an owner. Log in instead.");
+        match settings::insert_new(&txn, keys::SETUP_DONE, "true").await {
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                return Err(already())
+            }
+            other => other.map_err(db_failed)?,
+        }
+        if owners::count(&txn).await.map_err(db_failed)? > 0 {
+            return Err(already());
+        }
+        let owner = owners::insert(&txn, email, hash).await.map_err(db_failed)?;
+        settings::set(&txn, keys::BUSINESS_NAME, business_name)
+            .await
+            .map_err(db_failed)?;
+        txn.commit().await.map_err(db_failed)?;
+        self.owner_known.store(true, Ordering::Relaxed);
+        Ok(view(&owner))
+    }
+
+    /// The Railway template path: `ADMIN_EMAIL` / `ADMIN_PASSWORD` create the owner at boot when
+    /// none exists. Returns whether an owner was created.
+    pub async fn bootstrap(&self, admin: &AdminBootstrap) -> Result<bool, AppError> {
+        if self.owner_exists().await? {
+            return Ok(false);
+        }
+        match self
+            .create_owner(&admin.email, admin.password.clone(), &admin.business_name)
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Another replica booting at the same moment won the race: fine.
+            Err(e) if e.status() == 409 => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `replydesk reset-password`: sets a new password and ends every session of the owner.
+    pub async fn reset_password(&self, email: &str, new: SecretString) -> Result<(), AppError> {
+        use secrecy::ExposeSecret;
+        let email = validate::email(email)?;
+        validate::new_password("password", new.expose_secret())?;
+        let owner = owners::by_email(&self.db, &email)
+            .await
+            .map_err(db_failed)?
+            .ok_or_else(|| AppError::not_found(format!("No owner has the email {email}.")))?;
+        let hash = password::hash(new).await.map_err(hash_failed)?;
+        let txn = self.db.begin().await.map_err(db_failed)?;
+        owners::set_password_hash(&txn, owner.id, hash)
+            .await
+            .map_err(db_failed)?;
+        sessions::delete_for_owner(&txn, owner.id, None)
+            .await
+            .map_err(db_failed)?;
+        throttle::record_success(&txn, &email)
+            .await
+            .map_err(db_failed)?;
+        txn.commit().await.map_err(db_failed)
+    }
+}
+
+#[async_trait]
+impl Accounts for AccountsService {
+    async fn auth_state(&self, owner: Option<OwnerId>) -> Result<AuthState, AppError> {
+        let needs_setup = !self.owner_exists().await?;
+        let owner = match owner {
+            Some(id) => owners::by_id(&self.db, id).await.map_err(db_failed)?,
+            None => None,
+        };
+        let business_name = settings::get(&self.db, keys::BUSINESS_NAME)
+            .await
+            .map_err(db_failed)?;
+        Ok(AuthState {
+            needs_setup,
+            owner: owner.as_ref().map(view),
+            business_name,
+        })
+    }
+
+    async fn setup(&self, input: SetupInput) -> Result<OwnerView, AppError> {
+        let business_name = validate::business_name(&input.business_name)?;
+        let email = validate::email(&input.email)?;
+        validate::new_password("password", &input.password)?;
+        if self.owner_exists().await? {
+            return Err(AppError::conflict(
+                "This dashboard already has an owner. Log in instead.",
+            ));
+        }
+        self.create_owner(&email, SecretString::from(input.password), &business_name)
+            .await
+    }
+
+    async fn login(&self, email: &str, password: &str, ip: &str) -> Result<OwnerView, AppError> {
+        // Bounded before anything else: the throttle tables and argon2 never see huge inputs.
+        validate::entered_password("password", password)?;
+        let email = validate::email(email)?;
+        if let Some(wait) = throttle::retry_after(&self.db, &email, ip)
+            .await
+            .map_err(db_failed)?
+        {
+            return Err(AppError::too_many_requests(
+                throttle::wait_message(wait),
+                wait,
+            ));
+        }
+        let owner = owners::by_email(&self.db, &email)
+            .await
+            .map_err(db_failed)?;
+        let matches = password::verify(
+            SecretString::from(password.to_owned()),
+            owner.as_ref().map(|o| o.password_hash.clone()),
+        )
+        .await
+        .map_err(hash_failed)?;
+        match owner {
+            Some(owner) if matches => {
+                throttle::record_success(&self.db, &email)
+                    .await
+                    .map_err(db_failed)?;
+                owners::touch_login(&self.db, owner.id)
+                    .await
+                    .map_err(db_failed)?;
+                tracing::info!(owner = owner.id, ip, "owner logged in");
+                Ok(view(&owner))
+            }
+            _ => {
+                throttle::record_failure(&self.db, &email, ip)
+                    .await
+                    .map_err(db_failed)?;
+                tracing::warn!(ip, "failed login");
+                Err(AppError::new(
+                    app::error::ErrorKind::Unauthorized,
+                    WRONG_CREDENTIALS,
+                ))
+            }
+        }
+    }
+
+    async fn change_password(
+        &self,
+        owner: OwnerId,
+        current: &str,
+        new: &str,
+        keep_session: Option<&str>,
+    ) -> Result<(), AppError> {
+        validate::entered_password("current", current)?;
+        validate::new_password("new", new)?;
+        if current == new {
+            return Err(AppError::invalid(
+                "new",
+                "The new password must differ from the current one.",
+            ));
+        }
+        let row = owners::by_id(&self.db, owner)
+            .await
+            .map_err(db_failed)?
+            .ok_or_else(AppError::unauthorized)?;
+        let matches = password::verify(
+            SecretString::from(current.to_owned()),
+            Some(row.password_hash.clone()),
+        )
+        .await
+        .map_err(hash_failed)?;
+        if !matches {
+            return Err(AppError::invalid(
+                "current",
+                "The current password is not correct.",
+            ));
+        }
+        let hash = password::hash(SecretString::from(new.to_owned()))
+            .await
+            .map_err(hash_failed)?;
+        let txn = self.db.begin().await.map_err(db_failed)?;
+        owners::set_password_hash(&txn, owner, hash)
+            .await
+            .map_err(db_failed)?;
+        let ended = sessions::delete_for_owner(&txn, owner, keep_session)
+            .await
+            .map_err(db_failed)?;
+        txn.commit().await.map_err(db_failed)?;
+        tracing::info!(owner, ended_sessions = ended, "password changed");
+        Ok(())
+    }
+}

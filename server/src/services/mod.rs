@@ -1,0 +1,4 @@
+//! One implementation per port of `app::ports`: thin, orchestrating the modules below.
+
+pub mod accounts;
+pub mod system;

@@ -1,0 +1,225 @@
+//! Boot: data directory, database, migrations, the owner from the environment, services,
+//! router, background tasks; and an orderly stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::ports::System;
+use app::state::AppState;
+use app::{shell, App};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::get_configuration;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sea_orm::{DatabaseConnection, DbErr};
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::compression::CompressionLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::auth::guard::guard;
+use crate::auth::session_store::DbSessionStore;
+use crate::config::Config;
+use crate::db;
+use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
+use crate::http::health::health;
+use crate::http::limits::limit_body;
+use crate::jobs::{Queue, Worker};
+use crate::services::accounts::AccountsService;
+use crate::services::system::SystemService;
+
+/// Why the server could not start. Each names what the operator must fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("DATA_DIR: cannot create {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("DATABASE_URL: cannot connect to {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("database migration failed: {0}")]
+    Migrate(DbErr),
+    #[error("ADMIN_EMAIL/ADMIN_PASSWORD: could not create the owner: {0}")]
+    Bootstrap(String),
+    #[error("Leptos configuration: {0}")]
+    Leptos(String),
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Sessions last 7 days from the last visit.
+const SESSION_DAYS: i64 = 7;
+const SESSION_COOKIE: &str = "replydesk_session";
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn open_database(config: &Config) -> Result<DatabaseConnection, StartupError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let db = db::connect(config.database_url.expose_secret())
+        .await
+        .map_err(|source| StartupError::Connect {
+            url: config.database_url_redacted(),
+            source,
+        })?;
+    db::migrate(&db).await.map_err(StartupError::Migrate)?;
+    Ok(db)
+}
+
+/// A booted application, ready to serve.
+pub struct Application {
+    pub db: DatabaseConnection,
+    pub queue: Queue,
+    router: Router,
+    worker: Worker,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let db = open_database(&config).await?;
+        tracing::info!(
+            database = db::Engine::of(&db).name(),
+            url = %config.database_url_redacted(),
+            "database ready"
+        );
+
+        let accounts = Arc::new(AccountsService::new(db.clone()));
+        if let Some(admin) = &config.admin {
+            let created = accounts
+                .bootstrap(admin)
+                .await
+                .map_err(|e| StartupError::Bootstrap(e.message))?;
+            if created {
+                tracing::info!(email = %admin.email, "owner created from ADMIN_EMAIL");
+            }
+        }
+
+        let queue = Queue::new(db.clone(), config.jobs.clone());
+        let worker = Worker::new(queue.clone(), worker_name());
+        let system: Arc<dyn System> =
+            Arc::new(SystemService::new(db.clone(), queue.clone(), &config));
+
+        let mut leptos_options = get_configuration(None)
+            .map_err(|e| StartupError::Leptos(e.to_string()))?
+            .leptos_options;
+        leptos_options.site_addr = SocketAddr::new(config.host, config.port);
+        let state = AppState {
+            leptos_options,
+            accounts: accounts.clone(),
+            system: system.clone(),
+        };
+
+        let sessions = SessionManagerLayer::new(DbSessionStore::new(db.clone()))
+            .with_name(SESSION_COOKIE)
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(config.secure_cookies())
+            .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_DAYS)));
+        let allowed_origin = AllowedOrigin(
+            config
+                .public_url
+                .as_ref()
+                .map(|u| u.origin().ascii_serialization()),
+        );
+
+        let routes = generate_route_list(App);
+        let router = Router::new()
+            .leptos_routes_with_context(
+                &state,
+                routes,
+                {
+                    let state = state.clone();
+                    move || provide_context(state.clone())
+                },
+                {
+                    let options = state.leptos_options.clone();
+                    move || shell(options.clone())
+                },
+            )
+            // Every page and server function above is behind the guard; what follows is not.
+            .route_layer(from_fn_with_state(accounts, guard))
+            .route_layer(sessions)
+            .route("/api/health", get(health).with_state(system))
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(from_fn_with_state(allowed_origin, refuse_cross_site))
+            .layer(from_fn(limit_body))
+            .layer(CompressionLayer::new())
+            .with_state(state);
+
+        Ok(Self {
+            db,
+            queue,
+            router,
+            worker,
+        })
+    }
+
+    /// Registers job handlers before serving.
+    pub fn worker(&mut self) -> &mut Worker {
+        &mut self.worker
+    }
+
+    /// Serves until `shutdown` resolves, then stops taking requests, lets the workers finish the
+    /// job in hand, and closes the database.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut workers = self.worker.spawn(stop_rx.clone());
+        let housekeeping = tokio::spawn(housekeeping(self.db.clone(), stop_rx));
+
+        let served = axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+
+        let _ = stop_tx.send(true);
+        let drained = tokio::time::timeout(Duration::from_secs(20), async {
+            while workers.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("workers still busy at shutdown; their jobs will be retried");
+            workers.abort_all();
+        }
+        let _ = housekeeping.await;
+        let _ = self.db.close().await;
+        tracing::info!("stopped");
+        served.map_err(StartupError::Serve)
+    }
+}
+
+/// Hourly: drop expired sessions.
+async fn housekeeping(db: DatabaseConnection, mut stop: watch::Receiver<bool>) {
+    loop {
+        match db::sessions::delete_expired(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .or_else(|_| std::env::var("RAILWAY_REPLICA_ID"))
+        .unwrap_or_else(|_| "local".to_owned());
+    format!("{host}:{}", std::process::id())
+}
