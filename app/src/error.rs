@@ -135,6 +135,13 @@ impl FromServerFnError for AppError {
                 ErrorKind::Network,
                 "Could not reach the server. Check your connection and try again.",
             ),
+            // On the server, decoding fails only for a request's arguments: the caller's mistake.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(detail) => {
+                Self::bad_request(format!("The request was not understood: {detail}"))
+            }
+            // In the browser, it is the server's answer that did not decode.
+            #[cfg(not(feature = "ssr"))]
             ServerFnErrorErr::Deserialization(_) => Self::new(
                 ErrorKind::Network,
                 "The server sent an unexpected answer. Reload the page and try again.",

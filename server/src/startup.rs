@@ -9,8 +9,10 @@ use std::time::Duration;
 use app::ports::System;
 use app::state::AppState;
 use app::{shell, App};
+use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::response::Response;
+use axum::routing::{any, get};
 use axum::Router;
 use leptos::config::get_configuration;
 use leptos::prelude::provide_context;
@@ -144,6 +146,8 @@ impl Application {
                     move || shell(options.clone())
                 },
             )
+            // An API path that matches nothing answers JSON, not the HTML 404 page.
+            .route("/api/{*path}", any(api_not_found))
             // Every page and server function above is behind the guard; what follows is not.
             .route_layer(from_fn_with_state(accounts, guard))
             .route_layer(sessions)
@@ -200,6 +204,13 @@ impl Application {
         tracing::info!("stopped");
         served.map_err(StartupError::Serve)
     }
+}
+
+async fn api_not_found(uri: Uri) -> Response {
+    crate::error::respond(&app::error::AppError::not_found(format!(
+        "There is no API endpoint at {}.",
+        uri.path()
+    )))
 }
 
 /// Hourly: drop expired sessions.

@@ -1,4 +1,7 @@
 //! The dashboard frame: sidebar navigation (a menu under 768 px), business name, owner menu.
+//!
+//! Each part ends in `.into_any()`: Leptos view types nest with the markup, and erasing them at
+//! these seams keeps the compiler's type depth (and build time) bounded.
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
@@ -7,6 +10,7 @@ use leptos_router::hooks::use_location;
 use crate::api::auth::{session_state, Logout};
 use crate::browser;
 use crate::components::theme::ThemePicker;
+use crate::model::AuthState;
 use crate::PRODUCT;
 
 /// Pages that exist. An entry is added here only together with a page that works.
@@ -15,6 +19,7 @@ const NAV: &[(&str, &str)] = &[("/", "Home")];
 #[component]
 pub fn DashboardLayout() -> impl IntoView {
     let auth = Resource::new(|| (), |_| session_state());
+    let auth = Signal::derive(move || auth.get().and_then(Result::ok));
     let menu_open = RwSignal::new(false);
     let location = use_location();
     // Following a link closes the mobile menu.
@@ -23,94 +28,114 @@ pub fn DashboardLayout() -> impl IntoView {
         menu_open.set(false);
     });
 
-    let business = move || {
-        auth.get()
-            .and_then(Result::ok)
-            .and_then(|state| state.business_name)
-            .unwrap_or_else(|| PRODUCT.to_owned())
-    };
+    view! {
+        <div class="layout" class:menu-open=move || menu_open.get()>
+            <Topbar auth menu_open />
+            <Sidebar auth />
+            <main class="content" id="main">
+                <Outlet />
+            </main>
+        </div>
+    }
+}
+
+fn business_name(auth: Option<AuthState>) -> String {
+    auth.and_then(|state| state.business_name)
+        .unwrap_or_else(|| PRODUCT.to_owned())
+}
+
+#[component]
+fn Topbar(auth: Signal<Option<AuthState>>, menu_open: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <button
+                type="button"
+                class="menu-button"
+                aria-controls="sidebar"
+                aria-expanded=move || menu_open.get().to_string()
+                on:click=move |_| menu_open.update(|open| *open = !*open)
+            >
+                <span aria-hidden="true">"☰"</span>
+                <span class="visually-hidden">"Menu"</span>
+            </button>
+            <span class="topbar-title">
+                <Transition fallback=|| PRODUCT>{move || business_name(auth.get())}</Transition>
+            </span>
+        </header>
+    }
+    .into_any()
+}
+
+#[component]
+fn Sidebar(auth: Signal<Option<AuthState>>) -> impl IntoView {
+    view! {
+        <nav id="sidebar" class="sidebar" aria-label="Main">
+            <div class="brand">
+                <span class="brand-mark" aria-hidden="true">"R"</span>
+                <div>
+                    <div class="brand-name">
+                        <Transition fallback=|| PRODUCT>{move || business_name(auth.get())}</Transition>
+                    </div>
+                    <div class="brand-product">{PRODUCT}</div>
+                </div>
+            </div>
+            <ul class="nav-list">
+                {NAV
+                    .iter()
+                    .map(|(href, label)| {
+                        view! {
+                            <li>
+                                <A href=*href exact=true>
+                                    {*label}
+                                </A>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <div class="sidebar-footer">
+                <ThemePicker />
+                <OwnerMenu auth />
+            </div>
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn OwnerMenu(auth: Signal<Option<AuthState>>) -> impl IntoView {
     let email = move || {
         auth.get()
-            .and_then(Result::ok)
             .and_then(|state| state.owner)
             .map(|owner| owner.email)
             .unwrap_or_default()
     };
-
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
             browser::go_to("/login");
         }
     });
-
     view! {
-        <div class="layout" class:menu-open=move || menu_open.get()>
-            <header class="topbar">
+        <details class="owner-menu">
+            <summary>
+                <span class="visually-hidden">"Account menu for "</span>
+                <Transition fallback=|| "Account">{email}</Transition>
+            </summary>
+            <div class="owner-menu-items">
+                <A href="/account">"Change password"</A>
                 <button
                     type="button"
-                    class="menu-button"
-                    aria-controls="sidebar"
-                    aria-expanded=move || menu_open.get().to_string()
-                    on:click=move |_| menu_open.update(|open| *open = !*open)
+                    class="link-button"
+                    disabled=move || logout.pending().get()
+                    on:click=move |_| {
+                        logout.dispatch(Logout {});
+                    }
                 >
-                    <span aria-hidden="true">"☰"</span>
-                    <span class="visually-hidden">"Menu"</span>
+                    {move || if logout.pending().get() { "Logging out…" } else { "Log out" }}
                 </button>
-                <span class="topbar-title">
-                    <Transition fallback=|| PRODUCT>{business}</Transition>
-                </span>
-            </header>
-            <nav id="sidebar" class="sidebar" aria-label="Main">
-                <div class="brand">
-                    <span class="brand-mark" aria-hidden="true">"R"</span>
-                    <div>
-                        <div class="brand-name">
-                            <Transition fallback=|| PRODUCT>{business}</Transition>
-                        </div>
-                        <div class="brand-product">{PRODUCT}</div>
-                    </div>
-                </div>
-                <ul class="nav-list">
-                    {NAV
-                        .iter()
-                        .map(|(href, label)| {
-                            view! {
-                                <li>
-                                    <A href=*href exact=true>
-                                        {*label}
-                                    </A>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-                <div class="sidebar-footer">
-                    <ThemePicker />
-                    <details class="owner-menu">
-                        <summary>
-                            <span class="visually-hidden">"Account menu for "</span>
-                            <Transition fallback=|| "Account">{email}</Transition>
-                        </summary>
-                        <div class="owner-menu-items">
-                            <A href="/account">"Change password"</A>
-                            <button
-                                type="button"
-                                class="link-button"
-                                disabled=move || logout.pending().get()
-                                on:click=move |_| {
-                                    logout.dispatch(Logout {});
-                                }
-                            >
-                                {move || if logout.pending().get() { "Logging out…" } else { "Log out" }}
-                            </button>
-                        </div>
-                    </details>
-                </div>
-            </nav>
-            <main class="content" id="main">
-                <Outlet />
-            </main>
-        </div>
+            </div>
+        </details>
     }
+    .into_any()
 }

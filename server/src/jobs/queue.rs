@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use app::model::JobCounts;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, Set, SqlErr,
@@ -65,6 +65,11 @@ impl Queue {
             config,
             wake: Arc::new(Notify::new()),
         }
+    }
+
+    /// The pool this queue uses (for enqueueing outside a transaction).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     pub fn config(&self) -> &JobsConfig {
@@ -149,7 +154,13 @@ impl Queue {
                 Expr::value(now + to_chrono(self.config.lease)),
             )
             .col_expr(Column::UpdatedAt, Expr::value(now))
-            .filter(Column::Id.in_subquery(next))
+            // `id = (sub-select)`, not `id IN (…)`: PostgreSQL runs a scalar sub-select once,
+            // but may re-run an IN sub-select per row, and with SKIP LOCKED each run can pick
+            // a different row — claiming every due job at once.
+            .filter(Expr::col(Column::Id).eq(SimpleExpr::SubQuery(
+                None,
+                Box::new(next.into_sub_query_statement()),
+            )))
             // Checked again on the row itself: what the sub-select saw may have changed.
             .filter(claimable())
             .exec_with_returning(&self.db)

@@ -1,0 +1,252 @@
+//! Boots the real application on port 0 against a fresh database — a SQLite file in a temporary
+//! directory, or a new PostgreSQL database when `TEST_DATABASE_URL` is a PostgreSQL URL — and
+//! speaks HTTP to it.
+
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+use std::time::Duration;
+
+use replydesk::config::JobsConfig;
+use replydesk::jobs::Queue;
+use replydesk::{Application, Config, StartupError};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const EMAIL: &str = "owner@example.com";
+pub const PASSWORD: &str = "correct horse battery";
+pub const BUSINESS: &str = "Café Lima";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Whether PostgreSQL tests run. CI must run them: there a missing URL is an error, not a skip.
+pub fn postgres_enabled() -> bool {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => true,
+        _ if std::env::var("CI").is_ok() => {
+            panic!("CI must set TEST_DATABASE_URL to a PostgreSQL URL")
+        }
+        _ => {
+            eprintln!("PostgreSQL variant skipped: TEST_DATABASE_URL is not set");
+            false
+        }
+    }
+}
+
+/// Generates, for each named `async fn name(engine: Engine)`, a test on SQLite and one on
+/// PostgreSQL.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::common::postgres_enabled() {
+                    super::$name($crate::common::Engine::Postgres).await
+                }
+            }
+        }
+    )*};
+}
+
+/// A fresh, empty database of `engine`, with its data directory.
+pub struct TestDb {
+    pub engine: Engine,
+    pub url: String,
+    pub data_dir: TempDir,
+}
+
+impl TestDb {
+    pub async fn new(engine: Engine) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let url = match engine {
+            Engine::Sqlite => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.path().join("replydesk.db").display()
+            ),
+            Engine::Postgres => create_postgres_database().await,
+        };
+        Self {
+            engine,
+            url,
+            data_dir,
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        let mut config = Config::from_lookup(|_| None).expect("default config");
+        config.data_dir = self.data_dir.path().to_path_buf();
+        config.database_url = SecretString::from(self.url.clone());
+        config.jobs = fast_jobs();
+        config
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        let db = replydesk::db::connect(&self.url).await.expect("connect");
+        replydesk::db::migrate(&db).await.expect("migrate");
+        db
+    }
+}
+
+pub fn fast_jobs() -> JobsConfig {
+    JobsConfig {
+        workers: 2,
+        poll_interval: Duration::from_millis(50),
+        lease: Duration::from_secs(30),
+        backoff_base: Duration::from_millis(100),
+        backoff_max: Duration::from_secs(2),
+    }
+}
+
+async fn create_postgres_database() -> String {
+    let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+    let name = format!("rd_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.expect("close admin connection");
+    let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
+/// A running server.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub queue: Queue,
+    pub config: Config,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<Result<(), StartupError>>>,
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub async fn start(config: Config) -> Self {
+        let app = Application::build(config.clone()).await.expect("app boots");
+        let db = app.db.clone();
+        let queue = app.queue.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(app.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            client: client(),
+            db,
+            queue,
+            config,
+            stop: Some(stop),
+            handle: Some(handle),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops gracefully and waits for the server to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle
+                .await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates the owner through the setup API (which also signs this client in).
+    pub async fn setup_owner(&self) {
+        let res = self
+            .post(
+                "/api/auth/setup",
+                serde_json::json!({"input": {"business_name": BUSINESS, "email": EMAIL, "password": PASSWORD}}),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "setup: {}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+
+    pub async fn login_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+pub async fn json(res: reqwest::Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({status}): {e}: {text}"))
+}
+
+/// A server on a fresh database of `engine`; the database lives as long as the returned guard.
+pub async fn spawn_app(engine: Engine) -> (TestApp, TestDb) {
+    let db = TestDb::new(engine).await;
+    let app = TestApp::start(db.config()).await;
+    (app, db)
+}
+
+pub fn secret(s: &SecretString) -> &str {
+    s.expose_secret()
+}

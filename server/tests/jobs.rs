@@ -1,0 +1,291 @@
+//! The durable job queue on real databases: one claim per job under concurrency, retries with
+//! backoff, dead letters, dedupe, and resumption after a crash.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{fast_jobs, Engine, TestDb};
+use replydesk::jobs::{status, Enqueue, Job, JobError, Queue, Worker};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Ping {
+    n: u32,
+}
+
+impl Job for Ping {
+    const KIND: &'static str = "test_ping";
+    const MAX_ATTEMPTS: i32 = 3;
+}
+
+on_both_engines!(
+    each_job_is_claimed_once_under_concurrency,
+    failures_retry_with_backoff_then_die,
+    a_crashed_worker_job_is_resumed,
+    dedupe_keys_make_enqueue_idempotent,
+    worker_runs_handlers_until_shutdown,
+);
+
+async fn each_job_is_claimed_once_under_concurrency(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let seed = Queue::new(db.connect().await, fast_jobs());
+    for n in 0..60 {
+        seed.enqueue(seed.connection(), &Ping { n }, Enqueue::default())
+            .await
+            .expect("enqueue");
+    }
+    // Four claimers on two separate pools: two server processes with two workers each.
+    let pools = [db.connect().await, db.connect().await];
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let queue = Queue::new(pools[i % 2].clone(), fast_jobs());
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(job) = queue
+                .claim(&format!("w{i}"), &[Ping::KIND])
+                .await
+                .expect("claim")
+            {
+                mine.push(job.id);
+                assert!(queue
+                    .complete(&job, &format!("w{i}"))
+                    .await
+                    .expect("complete"));
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("claimer"));
+    }
+    let unique: HashSet<i32> = all.iter().copied().collect();
+    assert_eq!(all.len(), 60, "every job claimed exactly once in total");
+    assert_eq!(unique.len(), 60, "no job claimed twice");
+    let counts = seed.counts().await.expect("counts");
+    assert_eq!((counts.queued, counts.running, counts.dead), (0, 0, 0));
+}
+
+async fn failures_retry_with_backoff_then_die(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let queue = Queue::new(db.connect().await, fast_jobs());
+    let id = queue
+        .enqueue(queue.connection(), &Ping { n: 1 }, Enqueue::default())
+        .await
+        .expect("enqueue")
+        .expect("new job");
+
+    let first = queue
+        .claim("w", &[Ping::KIND])
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(first.attempt, 1);
+    let before = chrono::Utc::now();
+    assert!(queue
+        .fail(&first, "w", "timeout talking to provider", false)
+        .await
+        .expect("fail"));
+    let row = queue.get(id).await.expect("get").expect("row");
+    assert_eq!(row.status, status::QUEUED);
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("timeout talking to provider")
+    );
+    // Backoff: not due again for base (100 ms) × 2^0.
+    let delay = row.run_at - before;
+    assert!(delay >= chrono::Duration::milliseconds(90), "{delay}");
+    assert!(
+        queue
+            .claim("w", &[Ping::KIND])
+            .await
+            .expect("claim")
+            .is_none(),
+        "not due yet"
+    );
+
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let second = queue
+        .claim("w", &[Ping::KIND])
+        .await
+        .expect("claim")
+        .expect("due again");
+    assert_eq!(second.attempt, 2);
+    assert!(queue
+        .fail(&second, "w", "still failing", false)
+        .await
+        .expect("fail"));
+    let row = queue.get(id).await.expect("get").expect("row");
+    assert!(
+        row.run_at - chrono::Utc::now() > chrono::Duration::milliseconds(100),
+        "second delay doubles"
+    );
+
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let third = queue
+        .claim("w", &[Ping::KIND])
+        .await
+        .expect("claim")
+        .expect("due again");
+    assert_eq!(third.attempt, 3);
+    assert!(queue
+        .fail(&third, "w", "gave up", false)
+        .await
+        .expect("fail"));
+    let row = queue.get(id).await.expect("get").expect("row");
+    assert_eq!(row.status, status::DEAD, "dead after MAX_ATTEMPTS");
+    assert_eq!(row.last_error.as_deref(), Some("gave up"));
+    assert_eq!(row.attempts, 3);
+    assert_eq!(queue.counts().await.expect("counts").dead, 1);
+
+    // A permanent failure is dead at once.
+    queue
+        .enqueue(queue.connection(), &Ping { n: 2 }, Enqueue::default())
+        .await
+        .expect("enqueue");
+    let job = queue
+        .claim("w", &[Ping::KIND])
+        .await
+        .expect("claim")
+        .expect("due");
+    assert!(queue
+        .fail(&job, "w", "recipient blocked", true)
+        .await
+        .expect("fail"));
+    assert_eq!(
+        queue.get(job.id).await.expect("get").expect("row").status,
+        status::DEAD
+    );
+}
+
+async fn a_crashed_worker_job_is_resumed(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let mut config = fast_jobs();
+    config.lease = Duration::from_millis(300);
+    let crashed = Queue::new(db.connect().await, config.clone());
+    crashed
+        .enqueue(crashed.connection(), &Ping { n: 7 }, Enqueue::default())
+        .await
+        .expect("enqueue");
+    let lost = crashed
+        .claim("dead-process", &[Ping::KIND])
+        .await
+        .expect("claim")
+        .expect("job");
+    drop(crashed); // the process dies holding the claim
+
+    // A new process (fresh pool) does not see it while the lease holds…
+    let survivor = Queue::new(db.connect().await, config);
+    assert!(survivor
+        .claim("new-process", &[Ping::KIND])
+        .await
+        .expect("claim")
+        .is_none());
+    // …and takes it over once the lease has run out.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let resumed = survivor
+        .claim("new-process", &[Ping::KIND])
+        .await
+        .expect("claim")
+        .expect("resumed");
+    assert_eq!(resumed.id, lost.id);
+    assert_eq!(resumed.attempt, 2);
+    // The dead process's late answer is ignored; the new owner's counts.
+    assert!(!survivor
+        .complete(&lost, "dead-process")
+        .await
+        .expect("complete"));
+    assert!(survivor
+        .complete(&resumed, "new-process")
+        .await
+        .expect("complete"));
+    assert_eq!(
+        survivor
+            .get(lost.id)
+            .await
+            .expect("get")
+            .expect("row")
+            .status,
+        status::DONE
+    );
+}
+
+async fn dedupe_keys_make_enqueue_idempotent(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let queue = Queue::new(db.connect().await, fast_jobs());
+    let key = || Enqueue {
+        dedupe_key: Some("wamid.HBgL123".into()),
+        ..Enqueue::default()
+    };
+    let first = queue
+        .enqueue(queue.connection(), &Ping { n: 1 }, key())
+        .await
+        .expect("enqueue");
+    let again = queue
+        .enqueue(queue.connection(), &Ping { n: 1 }, key())
+        .await
+        .expect("enqueue");
+    assert!(first.is_some());
+    assert!(again.is_none(), "a retried webhook enqueues nothing");
+    assert_eq!(queue.counts().await.expect("counts").queued, 1);
+
+    // Enqueued inside a transaction that rolls back: no job.
+    use sea_orm::TransactionTrait;
+    let txn = queue.connection().begin().await.expect("begin");
+    queue
+        .enqueue(&txn, &Ping { n: 2 }, Enqueue::default())
+        .await
+        .expect("enqueue");
+    txn.rollback().await.expect("rollback");
+    assert_eq!(queue.counts().await.expect("counts").queued, 1);
+}
+
+async fn worker_runs_handlers_until_shutdown(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let queue = Queue::new(db.connect().await, fast_jobs());
+    let seen = Arc::new(AtomicUsize::new(0));
+    let mut worker = Worker::new(queue.clone(), "test");
+    {
+        let seen = seen.clone();
+        worker.register(move |job: Ping, ctx| {
+            let seen = seen.clone();
+            async move {
+                // Job 3 fails once, then succeeds on retry.
+                if job.n == 3 && ctx.attempt == 1 {
+                    return Err(JobError::Retry("flaky".into()));
+                }
+                if job.n == 4 {
+                    panic!("handler bug");
+                }
+                seen.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }
+        });
+    }
+    let (stop, stopped) = watch::channel(false);
+    let mut running = worker.spawn(stopped);
+    for n in 1..=4 {
+        queue
+            .enqueue(queue.connection(), &Ping { n }, Enqueue::default())
+            .await
+            .expect("enqueue");
+    }
+    // Wait (bounded) for the three good jobs; the panicking one keeps retrying until it is dead.
+    for _ in 0..200 {
+        let counts = queue.counts().await.expect("counts");
+        if seen.load(Ordering::SeqCst) == 3 && counts.dead == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen.load(Ordering::SeqCst), 3);
+    let counts = queue.counts().await.expect("counts");
+    assert_eq!((counts.queued, counts.running, counts.dead), (0, 0, 1));
+    stop.send(true).expect("stop");
+    while running.join_next().await.is_some() {}
+}
