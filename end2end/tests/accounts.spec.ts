@@ -8,13 +8,13 @@ test.describe.serial("owner account", () => {
     await expect(page).toHaveURL(/\/setup$/);
     await hydrated(page);
     await page.getByLabel("Business name").fill(OWNER.business);
-    await page.getByLabel("Email").fill(OWNER.email);
-    await page.getByLabel("Password").fill("short");
+    await page.getByLabel("Email", { exact: true }).fill(OWNER.email);
+    await page.getByLabel("Password", { exact: true }).fill("short");
     await expect(page.getByText("Too short")).toBeVisible();
     await page.getByRole("button", { name: "Create account" }).click();
     await expect(page.getByText("Use at least 10 characters.")).toBeVisible();
 
-    await page.getByLabel("Password").fill(OWNER.password);
+    await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
     await expect(page.getByText("Strong")).toBeVisible();
     await page.getByRole("button", { name: "Create account" }).click();
     await expect(page).toHaveURL(/\/$/);
@@ -41,7 +41,7 @@ test.describe.serial("owner account", () => {
     await expect(page.getByRole("alert")).toContainText("do not match");
     await expect(page).toHaveURL(/\/login/);
 
-    await page.getByLabel("Password").fill(OWNER.password);
+    await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
     await page.getByRole("button", { name: "Log in" }).click();
     await expect(page).toHaveURL(/\/account$/);
     await expect(page.getByRole("heading", { name: "Account" })).toBeVisible();
@@ -101,8 +101,8 @@ test.describe.serial("owner account", () => {
     await logIn(page, OWNER.email, OWNER.password);
     await expect(page).toHaveURL(/\/account$/);
     await hydrated(page);
-    await page.getByLabel("Current password").fill(OWNER.password);
-    await page.getByLabel("New password").fill("a better passphrase 2");
+    await page.getByLabel("Current password", { exact: true }).fill(OWNER.password);
+    await page.getByLabel("New password", { exact: true }).fill("a better passphrase 2");
     await page.getByLabel("Repeat the new password").fill("a different one");
     await page.getByRole("button", { name: "Change password" }).click();
     await expect(page.getByText("The two new passwords differ.")).toBeVisible();
@@ -122,8 +122,8 @@ test.describe.serial("owner account", () => {
     const alert = page.getByRole("alert");
     let refusedAfter = 0;
     for (let attempt = 1; attempt <= 6; attempt++) {
-      await page.getByLabel("Email").fill(OWNER.email);
-      await page.getByLabel("Password").fill(`wrong password ${attempt}`);
+      await page.getByLabel("Email", { exact: true }).fill(OWNER.email);
+      await page.getByLabel("Password", { exact: true }).fill(`wrong password ${attempt}`);
       await page.getByRole("button", { name: "Log in" }).click();
       await expect(alert).toContainText(/do not match|Too many failed attempts/);
       if ((await alert.textContent())?.includes("Too many")) {
@@ -135,7 +135,7 @@ test.describe.serial("owner account", () => {
     expect(refusedAfter).toBeGreaterThanOrEqual(4);
     await expect(alert).toContainText("Try again in 15 minutes");
     // Even the right password is refused now.
-    await page.getByLabel("Password").fill(OWNER.password);
+    await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
     await page.getByRole("button", { name: "Log in" }).click();
     await expect(alert).toContainText("Too many failed attempts");
     await expect(page).toHaveURL(/\/login/);

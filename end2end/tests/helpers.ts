@@ -13,7 +13,7 @@ export async function hydrated(page: Page) {
 
 export async function logIn(page: Page, email: string, password: string) {
   await hydrated(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
 }

@@ -7,6 +7,7 @@ on_both_engines!(
     setup_validates_then_creates_the_owner_once,
     pages_and_api_are_denied_without_a_session,
     login_logout_and_generic_errors,
+    cookies_are_secure_behind_https,
     login_is_throttled_after_five_failures,
     change_password_ends_other_sessions,
     session_survives_a_restart,
@@ -209,6 +210,37 @@ async fn login_logout_and_generic_errors(engine: Engine) {
         .await
         .expect("request");
     assert_eq!(res.status(), 401);
+    app.stop().await;
+}
+
+async fn cookies_are_secure_behind_https(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let mut config = db.config();
+    config.public_url = Some(url::Url::parse("https://support.example.com").expect("url"));
+    let app = TestApp::start(config).await;
+    let res = app
+        .post(
+            "/api/auth/setup",
+            json!({"input": {"business_name": BUSINESS, "email": EMAIL, "password": PASSWORD}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // Requests from the public origin pass the cross-site check even behind a proxy whose Host
+    // header differs.
+    let res = app
+        .client
+        .post(app.url("/api/auth/state"))
+        .header("origin", "https://support.example.com")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
     app.stop().await;
 }
 

@@ -20,17 +20,21 @@ const NAV: &[(&str, &str)] = &[("/", "Home")];
 pub fn DashboardLayout() -> impl IntoView {
     let auth = Resource::new(|| (), |_| session_state());
     let auth = Signal::derive(move || auth.get().and_then(Result::ok));
-    let menu_open = RwSignal::new(false);
-    let location = use_location();
-    // Following a link closes the mobile menu.
-    Effect::new(move |_| {
-        location.pathname.track();
-        menu_open.set(false);
+    // The mobile menu is open on the page it was opened on: following a link closes it, with no
+    // effect to keep in step.
+    let pathname = use_location().pathname;
+    let opened_on = RwSignal::new(None::<String>);
+    let menu_open = Signal::derive(move || {
+        opened_on.with(|opened| opened.as_deref() == Some(pathname.get().as_str()))
+    });
+    let toggle_menu = Callback::new(move |()| {
+        let next = (!menu_open.get_untracked()).then(|| pathname.get_untracked());
+        opened_on.set(next);
     });
 
     view! {
         <div class="layout" class:menu-open=move || menu_open.get()>
-            <Topbar auth menu_open />
+            <Topbar auth menu_open toggle_menu />
             <Sidebar auth />
             <main class="content" id="main">
                 <Outlet />
@@ -45,7 +49,11 @@ fn business_name(auth: Option<AuthState>) -> String {
 }
 
 #[component]
-fn Topbar(auth: Signal<Option<AuthState>>, menu_open: RwSignal<bool>) -> impl IntoView {
+fn Topbar(
+    auth: Signal<Option<AuthState>>,
+    menu_open: Signal<bool>,
+    toggle_menu: Callback<()>,
+) -> impl IntoView {
     view! {
         <header class="topbar">
             <button
@@ -53,7 +61,7 @@ fn Topbar(auth: Signal<Option<AuthState>>, menu_open: RwSignal<bool>) -> impl In
                 class="menu-button"
                 aria-controls="sidebar"
                 aria-expanded=move || menu_open.get().to_string()
-                on:click=move |_| menu_open.update(|open| *open = !*open)
+                on:click=move |_| toggle_menu.run(())
             >
                 <span aria-hidden="true">"☰"</span>
                 <span class="visually-hidden">"Menu"</span>
