@@ -21,6 +21,9 @@ RUN cargo leptos build --release
 
 # --- run ---------------------------------------------------------------------------------
 FROM debian:bookworm-slim
+LABEL org.opencontainers.image.title="Replydesk" \
+      org.opencontainers.image.description="Self-hosted WhatsApp AI customer-support assistant" \
+      org.opencontainers.image.licenses="MIT"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \

@@ -55,18 +55,9 @@ async fn setup_validates_then_creates_the_owner_once(engine: Engine) {
 
     // Setup is closed now, even to a stranger with valid input.
     let stranger = client();
-    let res = stranger
-        .post(app.url("/api/auth/setup"))
-        .json(&json!({"input": {"business_name": "Other", "email": "other@example.com", "password": PASSWORD}}))
-        .send()
-        .await
-        .expect("request");
+    let res = app.call(&stranger, "/api/auth/setup", json!({"input": {"business_name": "Other", "email": "other@example.com", "password": PASSWORD}})).await;
     assert_eq!(res.status(), 409);
-    let res = stranger
-        .get(app.url("/setup"))
-        .send()
-        .await
-        .expect("request");
+    let res = app.get_as(&stranger, "/setup").await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login");
     app.stop().await;
@@ -84,11 +75,7 @@ async fn pages_and_api_are_denied_without_a_session(engine: Engine) {
 
     app.setup_owner().await;
     let anonymous = client();
-    let res = anonymous
-        .get(app.url("/account?tab=password"))
-        .send()
-        .await
-        .expect("request");
+    let res = app.get_as(&anonymous, "/account?tab=password").await;
     assert_eq!(res.status(), 303);
     assert_eq!(
         res.headers()["location"],
@@ -101,12 +88,7 @@ async fn pages_and_api_are_denied_without_a_session(engine: Engine) {
         "/api/auth/change-password",
         "/api/anything/else",
     ] {
-        let res = anonymous
-            .post(app.url(path))
-            .json(&json!({}))
-            .send()
-            .await
-            .expect("request");
+        let res = app.call(&anonymous, path, json!({})).await;
         assert_eq!(res.status(), 401, "{path}");
         assert_eq!(res.headers()["content-type"], "application/json");
         assert_eq!(json(res).await["error"], "unauthorized", "{path}");
@@ -116,24 +98,8 @@ async fn pages_and_api_are_denied_without_a_session(engine: Engine) {
     assert_eq!(res.status(), 404);
     assert_eq!(json(res).await["error"], "not_found");
     // Public: health, login page, static 404 page.
-    assert_eq!(
-        anonymous
-            .get(app.url("/api/health"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
-        200
-    );
-    assert_eq!(
-        anonymous
-            .get(app.url("/login"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
-        200
-    );
+    assert_eq!(app.get_as(&anonymous, "/api/health").await.status(), 200);
+    assert_eq!(app.get_as(&anonymous, "/login").await.status(), 200);
 
     // The owner sees the dashboard with real data.
     let res = app.get("/").await;
@@ -188,27 +154,12 @@ async fn login_logout_and_generic_errors(engine: Engine) {
     );
     assert!(cookie.contains("Max-Age=604800"), "7-day expiry: {cookie}");
 
-    let state = browser
-        .post(app.url("/api/auth/state"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("request");
+    let state = app.call(&browser, "/api/auth/state", json!({})).await;
     assert_eq!(json(state).await["owner"]["email"], EMAIL);
 
-    let res = browser
-        .post(app.url("/api/auth/logout"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("request");
+    let res = app.call(&browser, "/api/auth/logout", json!({})).await;
     assert_eq!(res.status(), 200);
-    let res = browser
-        .post(app.url("/api/system/overview"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("request");
+    let res = app.call(&browser, "/api/system/overview", json!({})).await;
     assert_eq!(res.status(), 401);
     app.stop().await;
 }
@@ -218,12 +169,7 @@ async fn cookies_are_secure_behind_https(engine: Engine) {
     let mut config = db.config();
     config.public_url = Some(url::Url::parse("https://support.example.com").expect("url"));
     let app = TestApp::start(config).await;
-    let res = app
-        .post(
-            "/api/auth/setup",
-            json!({"input": {"business_name": BUSINESS, "email": EMAIL, "password": PASSWORD}}),
-        )
-        .await;
+    let res = app.post("/api/auth/setup", common::setup_body()).await;
     assert_eq!(res.status(), 200);
     let cookie = res.headers()["set-cookie"]
         .to_str()
@@ -233,13 +179,13 @@ async fn cookies_are_secure_behind_https(engine: Engine) {
     // Requests from the public origin pass the cross-site check even behind a proxy whose Host
     // header differs.
     let res = app
-        .client
-        .post(app.url("/api/auth/state"))
-        .header("origin", "https://support.example.com")
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("request");
+        .call_with(
+            &app.client,
+            "/api/auth/state",
+            &[("origin", "https://support.example.com")],
+            json!({}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     app.stop().await;
 }
@@ -279,26 +225,22 @@ async fn login_is_throttled_after_five_failures(engine: Engine) {
 
     // From another address the email is still throttled…
     let elsewhere = |password: &str| {
-        browser
-            .post(app.url("/api/auth/login"))
-            .header("x-forwarded-for", "203.0.113.7")
-            .json(&json!({"email": EMAIL, "password": password}))
-            .send()
+        let body = json!({"email": EMAIL, "password": password});
+        app.call_with(
+            &browser,
+            "/api/auth/login",
+            &[("x-forwarded-for", "203.0.113.7")],
+            body,
+        )
     };
-    assert_eq!(elsewhere(PASSWORD).await.expect("request").status(), 429);
+    assert_eq!(elsewhere(PASSWORD).await.status(), 429);
     // …until the owner resets the password, which forgives the email's failures.
     let accounts = replydesk::services::accounts::AccountsService::new(app.db.clone());
     accounts
         .reset_password(EMAIL, secrecy::SecretString::from("brand new password"))
         .await
         .expect("reset");
-    assert_eq!(
-        elsewhere("brand new password")
-            .await
-            .expect("request")
-            .status(),
-        200
-    );
+    assert_eq!(elsewhere("brand new password").await.status(), 200);
     app.stop().await;
 }
 
@@ -342,12 +284,7 @@ async fn change_password_ends_other_sessions(engine: Engine) {
         app.post("/api/system/overview", json!({})).await.status(),
         200
     );
-    let res = other
-        .post(app.url("/api/system/overview"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("request");
+    let res = app.call(&other, "/api/system/overview", json!({})).await;
     assert_eq!(res.status(), 401);
     // Old password no longer works, the new one does.
     assert_eq!(
@@ -371,12 +308,7 @@ async fn session_survives_a_restart(engine: Engine) {
     app.stop().await;
 
     let app = TestApp::start(db.config()).await;
-    let res = browser
-        .post(app.url("/api/system/overview"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("request");
+    let res = app.call(&browser, "/api/system/overview", json!({})).await;
     assert_eq!(
         res.status(),
         200,
@@ -456,13 +388,13 @@ async fn bad_requests_get_clear_4xx(engine: Engine) {
 
     // A state-changing request from another site is refused, whatever the session.
     let res = app
-        .client
-        .post(app.url("/api/auth/logout"))
-        .header("origin", "https://evil.example")
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("request");
+        .call_with(
+            &app.client,
+            "/api/auth/logout",
+            &[("origin", "https://evil.example")],
+            json!({}),
+        )
+        .await;
     assert_eq!(res.status(), 403);
     assert_eq!(json(res).await["error"], "forbidden");
     // From our own origin it goes through.

@@ -8,7 +8,7 @@
 //! again once the lease runs out, so a crash loses nothing. Handlers must be idempotent (use
 //! [`JobContext::id`] as the idempotency key of anything they send).
 //!
-//! ```ignore
+//! ```text
 //! #[derive(Serialize, Deserialize)]
 //! struct SendReply { message_id: i32 }
 //! impl Job for SendReply { const KIND: &'static str = "send_reply"; }

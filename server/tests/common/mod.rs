@@ -186,31 +186,48 @@ impl TestApp {
         }
     }
 
+    /// POSTs JSON to `path` as `client` (a browser with its own cookies).
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        self.call_with(client, path, &[], body).await
+    }
+
+    /// Like [`TestApp::call`], with extra request headers.
+    pub async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> reqwest::Response {
+        let mut request = client.post(self.url(path)).json(&body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// POSTs JSON to `path` as this app's own client.
     pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.call(&self.client, path, body).await
+    }
+
+    /// GETs `path` as `client`.
+    pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).send().await.expect("request")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.get_as(&self.client, path).await
     }
 
     /// Creates the owner through the setup API (which also signs this client in).
     pub async fn setup_owner(&self) {
-        let res = self
-            .post(
-                "/api/auth/setup",
-                serde_json::json!({"input": {"business_name": BUSINESS, "email": EMAIL, "password": PASSWORD}}),
-            )
-            .await;
+        let res = self.post("/api/auth/setup", setup_body()).await;
         assert_eq!(
             res.status(),
             200,
@@ -225,13 +242,18 @@ impl TestApp {
         email: &str,
         password: &str,
     ) -> reqwest::Response {
-        client
-            .post(self.url("/api/auth/login"))
-            .json(&serde_json::json!({"email": email, "password": password}))
-            .send()
-            .await
-            .expect("request")
+        self.call(
+            client,
+            "/api/auth/login",
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await
     }
+}
+
+/// The setup request for the standard test owner.
+pub fn setup_body() -> Value {
+    serde_json::json!({"input": {"business_name": BUSINESS, "email": EMAIL, "password": PASSWORD}})
 }
 
 pub async fn json(res: reqwest::Response) -> Value {
