@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod whatsapp;
 
 use std::future::Future;
 

@@ -56,10 +56,9 @@ mod tests {
         let header = sign(SECRET, body);
         assert_eq!(verify(SECRET, Some(&header), body), Ok(()));
         // The same JSON re-serialised is different bytes, and rightly fails.
-        let reserialised = serde_json::to_vec(
-            &serde_json::from_slice::<serde_json::Value>(body).expect("json"),
-        )
-        .expect("json");
+        let reserialised =
+            serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(body).expect("json"))
+                .expect("json");
         assert_eq!(
             verify(SECRET, Some(&header), &reserialised),
             Err(SignatureError::Mismatch)
@@ -70,8 +69,14 @@ mod tests {
     fn rejects_missing_malformed_and_wrong() {
         let body = b"{}";
         assert_eq!(verify(SECRET, None, body), Err(SignatureError::Missing));
-        assert_eq!(verify(SECRET, Some("abc"), body), Err(SignatureError::Malformed));
-        assert_eq!(verify(SECRET, Some("sha256=zz"), body), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify(SECRET, Some("abc"), body),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify(SECRET, Some("sha256=zz"), body),
+            Err(SignatureError::Malformed)
+        );
         assert_eq!(
             verify(SECRET, Some(&format!("sha256={}", "0".repeat(64))), body),
             Err(SignatureError::Mismatch)
