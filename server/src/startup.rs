@@ -31,10 +31,11 @@ use crate::config::Config;
 use crate::db;
 use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
 use crate::http::health::health;
-use crate::http::limits::limit_body;
+use crate::http::limits::{limit_api_body, limit_webhook_body};
 use crate::jobs::{Queue, Worker};
 use crate::services::accounts::AccountsService;
 use crate::services::system::SystemService;
+use crate::whatsapp::webhook::{self, WebhookState};
 
 /// Why the server could not start. Each names what the operator must fix.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +126,11 @@ impl Application {
             .with_same_site(SameSite::Lax)
             .with_secure(config.secure_cookies())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_DAYS)));
+        let webhook = Arc::new(WebhookState {
+            db: db.clone(),
+            app_secret: config.whatsapp.app_secret.clone(),
+            verify_token: config.whatsapp.verify_token.clone(),
+        });
         let allowed_origin = AllowedOrigin(
             config
                 .public_url
@@ -151,10 +157,17 @@ impl Application {
             // Every page and server function above is behind the guard; what follows is not.
             .route_layer(from_fn_with_state(accounts, guard))
             .route_layer(sessions)
+            .route_layer(from_fn(limit_api_body))
             .route("/api/health", get(health).with_state(system))
+            .route(
+                "/api/webhook/whatsapp",
+                get(webhook::verify)
+                    .post(webhook::receive)
+                    .layer(from_fn(limit_webhook_body))
+                    .with_state(webhook),
+            )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(from_fn_with_state(allowed_origin, refuse_cross_site))
-            .layer(from_fn(limit_body))
             .layer(CompressionLayer::new())
             .with_state(state);
 

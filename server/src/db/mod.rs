@@ -1,8 +1,12 @@
 //! The database: connection, entities, repositories. The only place that writes SQL.
 
+pub mod conversations;
+pub mod customers;
 pub mod entities;
 pub mod login_failures;
+pub mod messages;
 pub mod owners;
+pub mod pending_statuses;
 pub mod sessions;
 pub mod settings;
 

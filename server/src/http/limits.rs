@@ -20,10 +20,21 @@ fn too_large(limit: usize) -> Response {
     ))
 }
 
+/// Webhook deliveries: Meta's payloads are at most 3 MB; refusing a real one would make Meta
+/// retry it for a week and then drop it, so the cap sits just above.
+pub const WEBHOOK_BODY_LIMIT: usize = 3 * 1024 * 1024 + 256 * 1024;
+
+pub async fn limit_api_body(req: Request, next: Next) -> Response {
+    limit_body(API_BODY_LIMIT, req, next).await
+}
+
+pub async fn limit_webhook_body(req: Request, next: Next) -> Response {
+    limit_body(WEBHOOK_BODY_LIMIT, req, next).await
+}
+
 /// Refuses a declared length over the limit at once, and caps undeclared (chunked) bodies so
 /// that reading them fails at the limit instead of filling memory.
-pub async fn limit_body(req: Request, next: Next) -> Response {
-    let limit = API_BODY_LIMIT;
+async fn limit_body(limit: usize, req: Request, next: Next) -> Response {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)

@@ -1,5 +1,7 @@
-//! The WhatsApp Cloud API channel: webhook signature and payloads (Graph API client, ingest and
-//! media follow).
+//! The WhatsApp Cloud API channel: the webhook (signature, payloads, ingest). The Graph API
+//! client, media downloads and the push of events follow.
 
+pub mod ingest;
 pub mod payload;
 pub mod signature;
+pub mod webhook;

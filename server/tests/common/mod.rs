@@ -225,6 +225,28 @@ impl TestApp {
         self.get_as(&self.client, path).await
     }
 
+    /// Sends only the headers of a POST declaring `length` bytes, and returns the status and body
+    /// of the answer: an HTTP client would fail writing a body the server never reads.
+    pub async fn post_headers_only(&self, path: &str, length: usize) -> (u16, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let host = self.base.trim_start_matches("http://");
+        let mut socket = tokio::net::TcpStream::connect(host).await.expect("connect");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n{{"
+        );
+        socket.write_all(head.as_bytes()).await.expect("write");
+        let mut answer = Vec::new();
+        let _ =
+            tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0);
+        (status, answer)
+    }
+
     /// Creates the owner through the setup API (which also signs this client in).
     pub async fn setup_owner(&self) {
         let res = self.post("/api/auth/setup", setup_body()).await;

@@ -1,8 +1,12 @@
 //! SeaORM entities, one per table, matching `migration/`. Tables that later features fill
-//! (customers, conversations, messages, documents, …) get their entity with those features.
+//! (documents, chunks, prompt templates, …) get their entity with those features.
 
+pub mod conversation;
+pub mod customer;
 pub mod job;
 pub mod login_failure;
+pub mod message;
 pub mod owner;
+pub mod pending_status;
 pub mod session;
 pub mod setting;

@@ -1,0 +1,61 @@
+//! Customers: people who wrote to the business on WhatsApp.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
+
+use super::entities::customer::{ActiveModel, Column, Entity, Model};
+
+/// A phone number for ids that are one (digits only); username-style ids have none.
+fn phone_of(wa_id: &str) -> Option<String> {
+    (!wa_id.is_empty() && wa_id.bytes().all(|b| b.is_ascii_digit())).then(|| format!("+{wa_id}"))
+}
+
+/// Creates the customer or marks them seen; a new profile name replaces the old one, a missing
+/// one keeps it.
+pub async fn upsert_seen(
+    db: &impl ConnectionTrait,
+    wa_id: &str,
+    profile_name: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Model, DbErr> {
+    let row = ActiveModel {
+        wa_id: Set(wa_id.to_owned()),
+        phone: Set(phone_of(wa_id)),
+        profile_name: Set(profile_name.map(str::to_owned)),
+        display_name: Set(None),
+        notes: Set(String::new()),
+        tags: Set("[]".to_owned()),
+        first_seen_at: Set(at),
+        last_seen_at: Set(at),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    };
+    let rows = Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(Column::WaId)
+                .update_columns([Column::LastSeenAt, Column::UpdatedAt])
+                .value(
+                    Column::ProfileName,
+                    Expr::cust("COALESCE(excluded.profile_name, customers.profile_name)"),
+                )
+                .to_owned(),
+        )
+        .exec_with_returning(db)
+        .await?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn phones_only_for_numeric_ids() {
+        assert_eq!(
+            super::phone_of("5511987654321").as_deref(),
+            Some("+5511987654321")
+        );
+        assert_eq!(super::phone_of("US.13491208655302741918"), None);
+        assert_eq!(super::phone_of(""), None);
+    }
+}

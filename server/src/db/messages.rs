@@ -1,0 +1,135 @@
+//! Messages, inbound and outbound.
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, TryInsertResult,
+};
+
+use super::entities::message::{ActiveModel, Column, Entity, Model};
+use crate::whatsapp::payload::{InboundMessage, StatusUpdate};
+
+/// Delivery statuses of outbound messages in the order they may follow each other. A status
+/// only ever replaces one ranked below it: a late "delivered" never overwrites "read". "failed"
+/// can follow "sent" but does not undo a delivery.
+const STATUS_ORDER: &[&str] = &["queued", "sent", "failed", "delivered", "read", "played"];
+
+fn rank(status: &str) -> Option<usize> {
+    STATUS_ORDER.iter().position(|s| *s == status)
+}
+
+/// Stores an inbound message unless its WhatsApp id is already stored. Returns the new row's id,
+/// or `None` for a duplicate (Meta's retries are normal).
+pub async fn insert_inbound(
+    db: &impl ConnectionTrait,
+    conversation_id: i32,
+    message: &InboundMessage,
+    reply_to_id: Option<i32>,
+) -> Result<Option<i32>, DbErr> {
+    let now = Utc::now();
+    let media = message.media.as_ref();
+    let row = ActiveModel {
+        conversation_id: Set(conversation_id),
+        direction: Set("inbound".to_owned()),
+        sender: Set("customer".to_owned()),
+        kind: Set(message.kind.clone()),
+        body: Set(message.body.clone()),
+        wamid: Set(Some(message.wamid.clone())),
+        status: Set("received".to_owned()),
+        status_at: Set(None),
+        error_code: Set(None),
+        error_title: Set(None),
+        error_detail: Set(None),
+        reply_to_wamid: Set(message.reply_to.clone()),
+        reply_to_id: Set(reply_to_id),
+        media_id: Set(media.map(|m| m.id.clone())),
+        media_path: Set(None),
+        media_mime: Set(media.and_then(|m| m.mime_type.clone())),
+        media_size: Set(None),
+        media_sha256: Set(media.and_then(|m| m.sha256.clone())),
+        media_status: Set(media.map(|_| "pending".to_owned())),
+        raw: Set(Some(message.raw.to_string())),
+        provider: Set(None),
+        model: Set(None),
+        tokens_in: Set(None),
+        tokens_out: Set(None),
+        cost_micros: Set(None),
+        latency_ms: Set(None),
+        cited_chunk_ids: Set("[]".to_owned()),
+        sent_at: Set(message.sent_at.unwrap_or(now).min(now)),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let inserted = Entity::insert(row)
+        .on_conflict(OnConflict::column(Column::Wamid).do_nothing().to_owned())
+        .do_nothing()
+        .exec(db)
+        .await?;
+    Ok(match inserted {
+        TryInsertResult::Inserted(result) => Some(result.last_insert_id),
+        TryInsertResult::Conflicted | TryInsertResult::Empty => None,
+    })
+}
+
+pub async fn by_wamid(db: &impl ConnectionTrait, wamid: &str) -> Result<Option<Model>, DbErr> {
+    Entity::find().filter(Column::Wamid.eq(wamid)).one(db).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusOutcome {
+    Applied,
+    /// The message already has this status or a later one.
+    Stale,
+    /// No message has this id (yet).
+    Unknown,
+    /// A status name we do not know; ignored.
+    Unrecognised,
+}
+
+/// Moves an outbound message's delivery status forward.
+pub async fn apply_status(
+    db: &impl ConnectionTrait,
+    update: &StatusUpdate,
+) -> Result<StatusOutcome, DbErr> {
+    let Some(new_rank) = rank(&update.status) else {
+        return Ok(StatusOutcome::Unrecognised);
+    };
+    let error = update.error.as_ref();
+    let result = Entity::update_many()
+        .set(ActiveModel {
+            status: Set(update.status.clone()),
+            status_at: Set(Some(update.at.unwrap_or_else(Utc::now))),
+            error_code: Set(error
+                .and_then(|e| e.code)
+                .and_then(|c| i32::try_from(c).ok())),
+            error_title: Set(error.and_then(|e| e.title.clone())),
+            error_detail: Set(error.and_then(|e| e.details.clone())),
+            ..Default::default()
+        })
+        .filter(Column::Wamid.eq(update.wamid.as_str()))
+        .filter(Column::Direction.eq("outbound"))
+        .filter(Column::Status.is_in(STATUS_ORDER[..new_rank].iter().copied()))
+        .exec(db)
+        .await?;
+    if result.rows_affected > 0 {
+        return Ok(StatusOutcome::Applied);
+    }
+    Ok(match by_wamid(db, &update.wamid).await? {
+        Some(_) => StatusOutcome::Stale,
+        None => StatusOutcome::Unknown,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rank;
+
+    #[test]
+    fn statuses_only_move_forward() {
+        assert!(rank("read") > rank("delivered"));
+        assert!(rank("failed") > rank("sent"));
+        assert!(rank("delivered") > rank("failed"));
+        assert!(rank("played") > rank("read"));
+        assert_eq!(rank("warning"), None);
+    }
+}

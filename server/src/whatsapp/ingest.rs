@@ -1,0 +1,82 @@
+//! Storing one webhook delivery: customers, conversations, messages and statuses, in one
+//! transaction, so that a 200 to Meta means everything is stored and a failure stores nothing
+//! (Meta then retries, and the retry finds what it finds: duplicates are no-ops).
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+
+use super::payload::Delivery;
+use crate::db::messages::StatusOutcome;
+use crate::db::{conversations, customers, messages, pending_statuses};
+
+/// What a delivery changed, for logs and tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct IngestReport {
+    pub stored: usize,
+    pub duplicates: usize,
+    /// Messages without any sender id: nothing to attach them to.
+    pub skipped: usize,
+    pub statuses_applied: usize,
+    pub statuses_stale: usize,
+    pub statuses_pending: usize,
+}
+
+pub async fn ingest(db: &DatabaseConnection, delivery: &Delivery) -> Result<IngestReport, DbErr> {
+    let mut report = IngestReport::default();
+    if delivery.messages.is_empty() && delivery.statuses.is_empty() {
+        return Ok(report);
+    }
+    let profiles: HashMap<&str, Option<&str>> = delivery
+        .profiles
+        .iter()
+        .map(|(id, name)| (id.as_str(), name.as_deref()))
+        .collect();
+    // Oldest first, so previews and reply links come out as the customer wrote them.
+    let mut inbound: Vec<_> = delivery.messages.iter().collect();
+    inbound.sort_by_key(|m| m.sent_at);
+
+    // The first statement of the transaction is a write, so SQLite takes the write lock at once
+    // instead of failing to upgrade a read snapshot under concurrent deliveries.
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    for message in inbound {
+        let Some(from) = message.from.as_deref() else {
+            tracing::warn!(wamid = %message.wamid, "inbound message without a sender id; skipped");
+            report.skipped += 1;
+            continue;
+        };
+        let profile = profiles.get(from).copied().flatten();
+        let customer = customers::upsert_seen(&txn, from, profile, now).await?;
+        let conversation = conversations::upsert_open(&txn, customer.id, now).await?;
+        let reply_to_id = match &message.reply_to {
+            Some(wamid) => messages::by_wamid(&txn, wamid).await?.map(|m| m.id),
+            None => None,
+        };
+        match messages::insert_inbound(&txn, conversation.id, message, reply_to_id).await? {
+            Some(_) => {
+                let sent_at = message.sent_at.unwrap_or(now).min(now);
+                conversations::record_inbound(&txn, conversation.id, sent_at, &message.body)
+                    .await?;
+                report.stored += 1;
+            }
+            None => report.duplicates += 1,
+        }
+    }
+    for status in &delivery.statuses {
+        match messages::apply_status(&txn, status).await? {
+            StatusOutcome::Applied => report.statuses_applied += 1,
+            StatusOutcome::Stale => report.statuses_stale += 1,
+            StatusOutcome::Unknown => {
+                pending_statuses::insert(&txn, status).await?;
+                report.statuses_pending += 1;
+            }
+            StatusOutcome::Unrecognised => {
+                tracing::info!(status = %status.status, "unrecognised delivery status ignored");
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(report)
+}
