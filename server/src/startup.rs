@@ -226,13 +226,22 @@ async fn api_not_found(uri: Uri) -> Response {
     )))
 }
 
-/// Hourly: drop expired sessions.
+/// How long a delivery status may wait for its message (see `pending_statuses`).
+const PENDING_STATUS_DAYS: i64 = 7;
+
+/// Hourly: drop expired sessions and statuses that never found their message.
 async fn housekeeping(db: DatabaseConnection, mut stop: watch::Receiver<bool>) {
     loop {
         match db::sessions::delete_expired(&db).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),
+        }
+        let horizon = chrono::Utc::now() - chrono::Duration::days(PENDING_STATUS_DAYS);
+        match db::pending_statuses::prune(&db, horizon).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(statuses = n, "statuses of unknown messages dropped"),
+            Err(e) => tracing::warn!(error = %e, "dropping old pending statuses failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}

@@ -1,9 +1,11 @@
 //! Statuses whose message is not stored yet (see the migration of `pending_statuses`).
 
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 
-use super::entities::pending_status::ActiveModel;
+use super::entities::pending_status::{ActiveModel, Column, Entity};
 use crate::whatsapp::payload::StatusUpdate;
 
 pub async fn insert(db: &impl ConnectionTrait, update: &StatusUpdate) -> Result<(), DbErr> {
@@ -23,4 +25,13 @@ pub async fn insert(db: &impl ConnectionTrait, update: &StatusUpdate) -> Result<
     .insert(db)
     .await
     .map(|_| ())
+}
+
+/// Drops statuses older than `before` whose message never appeared.
+pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    Entity::delete_many()
+        .filter(Column::ReceivedAt.lt(before))
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected)
 }
