@@ -56,3 +56,41 @@ pub struct JobCounts {
     pub running: u64,
     pub dead: u64,
 }
+
+/// A stored change, as pushed to open dashboards (`GET /api/events`, server-sent events). The
+/// dashboard refetches what a change names; the change itself stays small.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    MessageCreated {
+        conversation_id: i32,
+        message_id: i32,
+    },
+    MessageStatus {
+        conversation_id: i32,
+        message_id: i32,
+        status: String,
+    },
+    ConversationUpdated {
+        conversation_id: i32,
+    },
+}
+
+impl Change {
+    /// The name stored in `events.kind` and sent as the SSE event name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::MessageCreated { .. } => "message_created",
+            Self::MessageStatus { .. } => "message_status",
+            Self::ConversationUpdated { .. } => "conversation_updated",
+        }
+    }
+}
+
+/// A change with its place in the sequence: ids only increase, and a client that reconnects with
+/// the last id it saw receives everything after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushEvent {
+    pub id: i32,
+    pub change: Change,
+}

@@ -33,6 +33,8 @@ use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
 use crate::http::health::health;
 use crate::http::limits::{limit_api_body, limit_webhook_body};
 use crate::jobs::{Queue, Worker};
+use crate::realtime::push::{self, PushState};
+use crate::realtime::Bus;
 use crate::services::accounts::AccountsService;
 use crate::services::system::SystemService;
 use crate::whatsapp::webhook::{self, WebhookState};
@@ -83,6 +85,8 @@ pub struct Application {
     pub queue: Queue,
     router: Router,
     worker: Worker,
+    /// Set when shutdown starts: workers stop claiming, push streams end.
+    stopping: watch::Sender<bool>,
 }
 
 impl Application {
@@ -126,8 +130,16 @@ impl Application {
             .with_same_site(SameSite::Lax)
             .with_secure(config.secure_cookies())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_DAYS)));
+        let bus = Bus::default();
+        let (stopping, stopping_rx) = watch::channel(false);
+        let push = Arc::new(PushState {
+            db: db.clone(),
+            bus: bus.clone(),
+            stopping: stopping_rx,
+        });
         let webhook = Arc::new(WebhookState {
             db: db.clone(),
+            bus: bus.clone(),
             app_secret: config.whatsapp.app_secret.clone(),
             verify_token: config.whatsapp.verify_token.clone(),
         });
@@ -152,6 +164,7 @@ impl Application {
                     move || shell(options.clone())
                 },
             )
+            .route("/api/events", get(push::stream).with_state(push))
             // An API path that matches nothing answers JSON, not the HTML 404 page.
             .route("/api/{*path}", any(api_not_found))
             // Every page and server function above is behind the guard; what follows is not.
@@ -176,6 +189,7 @@ impl Application {
             queue,
             router,
             worker,
+            stopping,
         })
     }
 
@@ -191,19 +205,24 @@ impl Application {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
-        let (stop_tx, stop_rx) = watch::channel(false);
+        let stop_rx = self.stopping.subscribe();
         let mut workers = self.worker.spawn(stop_rx.clone());
         let housekeeping = tokio::spawn(housekeeping(self.db.clone(), stop_rx));
 
+        let stopping = self.stopping.clone();
         let served = axum::serve(
             listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Before waiting for connections to close: end the ones that never would.
+            let _ = stopping.send(true);
+        })
         .await;
 
-        let _ = stop_tx.send(true);
+        let _ = self.stopping.send(true);
         let drained = tokio::time::timeout(Duration::from_secs(20), async {
             while workers.join_next().await.is_some() {}
         })

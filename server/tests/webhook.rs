@@ -4,6 +4,7 @@
 mod common;
 
 use chrono::Utc;
+use common::meta::{deliver, deliver_json, envelope, inbound, spawn, text, ANA, PATH, VERIFY};
 use common::{Engine, TestApp, TestDb};
 use replydesk::db::entities::{conversation, customer, message, pending_status};
 use replydesk::whatsapp::signature::sign;
@@ -11,53 +12,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::{json, Value};
-
-const SECRET: &str = "test-app-secret";
-const VERIFY: &str = "test-verify-token";
-const PATH: &str = "/api/webhook/whatsapp";
-const ANA: &str = "5511987654321";
-
-async fn spawn(engine: Engine) -> (TestApp, TestDb) {
-    let db = TestDb::new(engine).await;
-    let mut config = db.config();
-    config.whatsapp.app_secret = Some(SECRET.to_owned().into());
-    config.whatsapp.verify_token = Some(VERIFY.to_owned().into());
-    (TestApp::start(config).await, db)
-}
-
-fn envelope(value: Value) -> Value {
-    json!({"object": "whatsapp_business_account", "entry": [{"id": "204815162342108", "changes": [
-        {"field": "messages", "value": value}]}]})
-}
-
-fn inbound(messages: Value) -> Value {
-    envelope(json!({
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550001234", "phone_number_id": "301122334455667"},
-        "contacts": [{"profile": {"name": "Ana Souza"}, "wa_id": ANA}],
-        "messages": messages
-    }))
-}
-
-fn text(id: &str, at: i64, body: &str) -> Value {
-    json!({"from": ANA, "id": id, "timestamp": at.to_string(), "type": "text", "text": {"body": body}})
-}
-
-/// Posts `body` as Meta does: the exact bytes, signed.
-async fn deliver(app: &TestApp, body: &[u8]) -> reqwest::Response {
-    app.client
-        .post(app.url(PATH))
-        .header("content-type", "application/json")
-        .header("x-hub-signature-256", sign(SECRET.as_bytes(), body))
-        .body(body.to_vec())
-        .send()
-        .await
-        .expect("request")
-}
-
-async fn deliver_json(app: &TestApp, value: &Value) -> reqwest::Response {
-    deliver(app, value.to_string().as_bytes()).await
-}
 
 async fn stored(app: &TestApp) -> Vec<message::Model> {
     message::Entity::find()

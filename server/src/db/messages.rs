@@ -77,7 +77,10 @@ pub async fn by_wamid(db: &impl ConnectionTrait, wamid: &str) -> Result<Option<M
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusOutcome {
-    Applied,
+    Applied {
+        message_id: i32,
+        conversation_id: i32,
+    },
     /// The message already has this status or a later one.
     Stale,
     /// No message has this id (yet).
@@ -94,6 +97,9 @@ pub async fn apply_status(
     let Some(new_rank) = rank(&update.status) else {
         return Ok(StatusOutcome::Unrecognised);
     };
+    let Some(message) = by_wamid(db, &update.wamid).await? else {
+        return Ok(StatusOutcome::Unknown);
+    };
     let error = update.error.as_ref();
     let result = Entity::update_many()
         .set(ActiveModel {
@@ -106,17 +112,19 @@ pub async fn apply_status(
             error_detail: Set(error.and_then(|e| e.details.clone())),
             ..Default::default()
         })
-        .filter(Column::Wamid.eq(update.wamid.as_str()))
+        .filter(Column::Id.eq(message.id))
         .filter(Column::Direction.eq("outbound"))
+        // Checked in the statement, not before it: a concurrent delivery may have moved it on.
         .filter(Column::Status.is_in(STATUS_ORDER[..new_rank].iter().copied()))
         .exec(db)
         .await?;
-    if result.rows_affected > 0 {
-        return Ok(StatusOutcome::Applied);
-    }
-    Ok(match by_wamid(db, &update.wamid).await? {
-        Some(_) => StatusOutcome::Stale,
-        None => StatusOutcome::Unknown,
+    Ok(if result.rows_affected > 0 {
+        StatusOutcome::Applied {
+            message_id: message.id,
+            conversation_id: message.conversation_id,
+        }
+    } else {
+        StatusOutcome::Stale
     })
 }
 

@@ -3,6 +3,7 @@
 pub mod conversations;
 pub mod customers;
 pub mod entities;
+pub mod events;
 pub mod login_failures;
 pub mod messages;
 pub mod owners;

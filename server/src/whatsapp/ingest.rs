@@ -2,14 +2,16 @@
 //! transaction, so that a 200 to Meta means everything is stored and a failure stores nothing
 //! (Meta then retries, and the retry finds what it finds: duplicates are no-ops).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
+use app::model::Change;
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use super::payload::Delivery;
 use crate::db::messages::StatusOutcome;
-use crate::db::{conversations, customers, messages, pending_statuses};
+use crate::db::{conversations, customers, events, messages, pending_statuses};
+use crate::realtime::Bus;
 
 /// What a delivery changed, for logs and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -23,7 +25,12 @@ pub struct IngestReport {
     pub statuses_pending: usize,
 }
 
-pub async fn ingest(db: &DatabaseConnection, delivery: &Delivery) -> Result<IngestReport, DbErr> {
+/// Stores `delivery`, then publishes what changed to open dashboards.
+pub async fn ingest(
+    db: &DatabaseConnection,
+    bus: &Bus,
+    delivery: &Delivery,
+) -> Result<IngestReport, DbErr> {
     let mut report = IngestReport::default();
     if delivery.messages.is_empty() && delivery.statuses.is_empty() {
         return Ok(report);
@@ -41,6 +48,8 @@ pub async fn ingest(db: &DatabaseConnection, delivery: &Delivery) -> Result<Inge
     // instead of failing to upgrade a read snapshot under concurrent deliveries.
     let txn = db.begin().await?;
     let now = Utc::now();
+    let mut changes = Vec::new();
+    let mut touched = BTreeSet::new();
     for message in inbound {
         let Some(from) = message.from.as_deref() else {
             tracing::warn!(wamid = %message.wamid, "inbound message without a sender id; skipped");
@@ -55,10 +64,15 @@ pub async fn ingest(db: &DatabaseConnection, delivery: &Delivery) -> Result<Inge
             None => None,
         };
         match messages::insert_inbound(&txn, conversation.id, message, reply_to_id).await? {
-            Some(_) => {
+            Some(message_id) => {
                 let sent_at = message.sent_at.unwrap_or(now).min(now);
                 conversations::record_inbound(&txn, conversation.id, sent_at, &message.body)
                     .await?;
+                changes.push(Change::MessageCreated {
+                    conversation_id: conversation.id,
+                    message_id,
+                });
+                touched.insert(conversation.id);
                 report.stored += 1;
             }
             None => report.duplicates += 1,
@@ -66,7 +80,17 @@ pub async fn ingest(db: &DatabaseConnection, delivery: &Delivery) -> Result<Inge
     }
     for status in &delivery.statuses {
         match messages::apply_status(&txn, status).await? {
-            StatusOutcome::Applied => report.statuses_applied += 1,
+            StatusOutcome::Applied {
+                message_id,
+                conversation_id,
+            } => {
+                changes.push(Change::MessageStatus {
+                    conversation_id,
+                    message_id,
+                    status: status.status.clone(),
+                });
+                report.statuses_applied += 1;
+            }
             StatusOutcome::Stale => report.statuses_stale += 1,
             StatusOutcome::Unknown => {
                 pending_statuses::insert(&txn, status).await?;
@@ -77,6 +101,13 @@ pub async fn ingest(db: &DatabaseConnection, delivery: &Delivery) -> Result<Inge
             }
         }
     }
+    changes.extend(
+        touched
+            .into_iter()
+            .map(|conversation_id| Change::ConversationUpdated { conversation_id }),
+    );
+    let recorded = events::record(&txn, changes).await?;
     txn.commit().await?;
+    bus.publish(recorded);
     Ok(report)
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod meta;
+
 use std::time::Duration;
 
 use replydesk::config::JobsConfig;

@@ -3,6 +3,7 @@
 
 pub mod conversation;
 pub mod customer;
+pub mod event;
 pub mod job;
 pub mod login_failure;
 pub mod message;

@@ -1,0 +1,8 @@
+//! Live updates for open dashboards: stored changes are published on an in-process bus and
+//! streamed as server-sent events by `GET /api/events`, which resumes from the last id a client
+//! saw, so a reconnect loses nothing.
+
+mod bus;
+pub mod push;
+
+pub use bus::Bus;
