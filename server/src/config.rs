@@ -42,9 +42,13 @@ pub struct AdminBootstrap {
     pub business_name: String,
 }
 
-/// WhatsApp Cloud API credentials. Used by the WhatsApp channel; here only their presence is read.
-#[derive(Debug, Clone, Default)]
+/// WhatsApp Cloud API: where the Graph API is, and the credentials.
+#[derive(Debug, Clone)]
 pub struct WhatsAppConfig {
+    /// `WHATSAPP_GRAPH_URL`: Meta's Graph API, or a fake in tests.
+    pub graph_url: Url,
+    /// `WHATSAPP_API_VERSION`, e.g. `v25.0`.
+    pub api_version: String,
     pub access_token: Option<SecretString>,
     pub phone_number_id: Option<String>,
     pub app_secret: Option<SecretString>,
@@ -114,6 +118,23 @@ pub struct Config {
 }
 
 const MAX_VALUE_LEN: usize = 4096;
+const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
+/// The Graph API version used unless `WHATSAPP_API_VERSION` says otherwise.
+const DEFAULT_API_VERSION: &str = "v25.0";
+
+/// `v` followed by a major and a minor number, as Meta versions its API.
+fn is_api_version(v: &str) -> bool {
+    v.strip_prefix('v')
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(major, minor)| {
+            !major.is_empty()
+                && !minor.is_empty()
+                && major
+                    .bytes()
+                    .chain(minor.bytes())
+                    .all(|b| b.is_ascii_digit())
+        })
+}
 
 impl Config {
     /// Reads the process environment.
@@ -257,6 +278,30 @@ impl Config {
             admin,
             log_format,
             whatsapp: WhatsAppConfig {
+                graph_url: match get("WHATSAPP_GRAPH_URL")? {
+                    None => Url::parse(DEFAULT_GRAPH_URL).map_err(|e| {
+                        ConfigError::new("WHATSAPP_GRAPH_URL", e.to_string())
+                    })?,
+                    Some(v) => Url::parse(&v)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                        .ok_or_else(|| {
+                            ConfigError::new(
+                                "WHATSAPP_GRAPH_URL",
+                                format!("must be an http(s) URL such as {DEFAULT_GRAPH_URL} (got {v:?})"),
+                            )
+                        })?,
+                },
+                api_version: match get("WHATSAPP_API_VERSION")? {
+                    None => DEFAULT_API_VERSION.to_owned(),
+                    Some(v) if is_api_version(&v) => v,
+                    Some(v) => {
+                        return Err(ConfigError::new(
+                            "WHATSAPP_API_VERSION",
+                            format!("must look like {DEFAULT_API_VERSION} (got {v:?})"),
+                        ))
+                    }
+                },
                 access_token: secret("WHATSAPP_ACCESS_TOKEN")?,
                 phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID")?,
                 app_secret: secret("WHATSAPP_APP_SECRET")?,
@@ -319,6 +364,8 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Pretty);
         assert!(!c.secure_cookies());
         assert!(!c.whatsapp.is_configured());
+        assert_eq!(c.whatsapp.graph_url.as_str(), "https://graph.facebook.com/");
+        assert_eq!(c.whatsapp.api_version, "v25.0");
         assert!(!c.ai.is_configured());
     }
 
@@ -351,6 +398,15 @@ mod tests {
                 "ADMIN_PASSWORD",
             ),
             (vec![("LLM_BASE_URL", "not a url")], "LLM_BASE_URL"),
+            (
+                vec![("WHATSAPP_GRAPH_URL", "graph.facebook.com")],
+                "WHATSAPP_GRAPH_URL",
+            ),
+            (vec![("WHATSAPP_API_VERSION", "25")], "WHATSAPP_API_VERSION"),
+            (
+                vec![("WHATSAPP_API_VERSION", "v25")],
+                "WHATSAPP_API_VERSION",
+            ),
         ] {
             let err = config(&vars).expect_err("should be rejected");
             assert_eq!(err.var, var, "{vars:?}: {err}");

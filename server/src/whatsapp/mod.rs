@@ -1,6 +1,7 @@
 //! The WhatsApp Cloud API channel: the webhook (signature, payloads, ingest). The Graph API
 //! client, media downloads and the push of events follow.
 
+pub mod client;
 pub mod ingest;
 pub mod payload;
 pub mod signature;

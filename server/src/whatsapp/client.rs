@@ -1,0 +1,461 @@
+//! The Graph API client: sends, read receipts with the typing indicator, and media look-ups.
+//!
+//! One call is one HTTP request: retrying is the job queue's business, so a failed call comes back
+//! classified ([`ErrorClass`]) by Meta's error code, as the reference's §11 recommends, instead of
+//! by HTTP status.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::config::WhatsAppConfig;
+
+/// What to do about a failed call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Temporary: try again, no sooner than `after` when Meta's code says how long.
+    Retry { after: Option<Duration> },
+    /// The access token is expired or revoked: nothing works until the owner replaces it.
+    TokenInvalid,
+    /// Will not succeed as it is (closed 24-hour window, bad parameters, blocked recipient …).
+    Permanent,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GraphError {
+    #[error("WhatsApp is not configured: set {0}")]
+    NotConfigured(&'static str),
+    #[error("WhatsApp refused the request: {title} (code {code})")]
+    Api {
+        code: i64,
+        title: String,
+        details: Option<String>,
+        class: ErrorClass,
+    },
+    #[error("WhatsApp answered HTTP {status} without an error code")]
+    Http { status: u16 },
+    #[error("could not reach WhatsApp: {0}")]
+    Network(String),
+}
+
+impl GraphError {
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Self::NotConfigured(_) => ErrorClass::Permanent,
+            Self::Api { class, .. } => *class,
+            Self::Http { status } if *status == 429 || *status >= 500 => {
+                ErrorClass::Retry { after: None }
+            }
+            Self::Http { .. } => ErrorClass::Permanent,
+            Self::Network(_) => ErrorClass::Retry { after: None },
+        }
+    }
+}
+
+/// Meta's error codes, by what to do about them (reference §11).
+pub fn classify(code: i64) -> ErrorClass {
+    let minutes = |m: u64| ErrorClass::Retry {
+        after: Some(Duration::from_secs(60 * m)),
+    };
+    match code {
+        // Throughput of the number, or temporary trouble: back off and retry.
+        130429 | 1 | 2 | 131000 | 131016 | 133004 => ErrorClass::Retry { after: None },
+        // Pair rate limit: one message per 6 s to the same user.
+        131056 => ErrorClass::Retry {
+            after: Some(Duration::from_secs(6)),
+        },
+        // App / WABA rate limits and the number's throughput upgrade: minutes.
+        4 | 80007 | 131057 => minutes(1),
+        190 => ErrorClass::TokenInvalid,
+        _ => ErrorClass::Permanent,
+    }
+}
+
+/// What a message is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    Text {
+        body: String,
+        preview_url: bool,
+    },
+    Media {
+        /// image, audio, video, document or sticker
+        kind: String,
+        /// An uploaded media id, or a public https link.
+        id: Option<String>,
+        link: Option<String>,
+        caption: Option<String>,
+        filename: Option<String>,
+    },
+    Template {
+        name: String,
+        language: String,
+        components: Value,
+    },
+}
+
+impl Content {
+    /// Only templates may be sent outside the 24-hour customer-service window.
+    pub fn is_template(&self) -> bool {
+        matches!(self, Self::Template { .. })
+    }
+}
+
+/// One message to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    /// The customer's WhatsApp id (a phone number's digits, or a username user's id).
+    pub to: String,
+    pub content: Content,
+    /// Quote this message (the customer's wamid).
+    pub reply_to: Option<String>,
+    /// Echoed back by Meta in this message's status webhooks.
+    pub callback: Option<String>,
+}
+
+impl Outgoing {
+    /// The request body (reference §7).
+    pub fn body(&self) -> Value {
+        let mut body = json!({"messaging_product": "whatsapp", "recipient_type": "individual"});
+        if self.to.bytes().all(|b| b.is_ascii_digit()) {
+            // With the '+', Meta never prepends the business number's country code.
+            body["to"] = json!(format!("+{}", self.to));
+        } else {
+            body["recipient"] = json!(self.to);
+        }
+        match &self.content {
+            Content::Text {
+                body: text,
+                preview_url,
+            } => {
+                body["type"] = json!("text");
+                body["text"] = json!({"body": text, "preview_url": preview_url});
+            }
+            Content::Media {
+                kind,
+                id,
+                link,
+                caption,
+                filename,
+            } => {
+                let mut media = json!({});
+                if let Some(id) = id {
+                    media["id"] = json!(id);
+                } else if let Some(link) = link {
+                    media["link"] = json!(link);
+                }
+                if let Some(caption) = caption {
+                    media["caption"] = json!(caption);
+                }
+                if let Some(filename) = filename {
+                    media["filename"] = json!(filename);
+                }
+                body["type"] = json!(kind);
+                body[kind.as_str()] = media;
+            }
+            Content::Template {
+                name,
+                language,
+                components,
+            } => {
+                body["type"] = json!("template");
+                body["template"] = json!({
+                    "name": name,
+                    "language": {"policy": "deterministic", "code": language},
+                    "components": components,
+                });
+            }
+        }
+        if let Some(reply_to) = &self.reply_to {
+            body["context"] = json!({"message_id": reply_to});
+        }
+        if let Some(callback) = &self.callback {
+            body["biz_opaque_callback_data"] = json!(callback);
+        }
+        body
+    }
+}
+
+/// `GET /{media-id}`: where to download an inbound file, for 5 minutes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaInfo {
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub sha256: Option<String>,
+    pub file_size: Option<u64>,
+}
+
+#[derive(Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: Url,
+    version: String,
+    token: Option<SecretString>,
+    phone_number_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    code: Option<i64>,
+    message: Option<String>,
+    error_data: Option<ErrorData>,
+}
+
+#[derive(Deserialize)]
+struct ErrorData {
+    details: Option<String>,
+}
+
+impl GraphClient {
+    pub fn new(config: &WhatsAppConfig) -> Result<Self, GraphError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("Replydesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| GraphError::Network(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: config.graph_url.clone(),
+            version: config.api_version.clone(),
+            token: config.access_token.clone(),
+            phone_number_id: config.phone_number_id.clone(),
+        })
+    }
+
+    fn token(&self) -> Result<&str, GraphError> {
+        self.token
+            .as_ref()
+            .map(|t| t.expose_secret())
+            .ok_or(GraphError::NotConfigured("WHATSAPP_ACCESS_TOKEN"))
+    }
+
+    fn url(&self, tail: &str) -> Result<Url, GraphError> {
+        self.base
+            .join(&format!("{}/{tail}", self.version))
+            .map_err(|_| GraphError::NotConfigured("WHATSAPP_GRAPH_URL"))
+    }
+
+    fn messages_url(&self) -> Result<Url, GraphError> {
+        let phone = self
+            .phone_number_id
+            .as_deref()
+            .ok_or(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID"))?;
+        self.url(&format!("{phone}/messages"))
+    }
+
+    /// Sends a message; returns the WhatsApp id Meta gives it (acceptance, not delivery).
+    pub async fn send(&self, message: &Outgoing) -> Result<String, GraphError> {
+        let answer = self.post(self.messages_url()?, &message.body()).await?;
+        answer
+            .pointer("/messages/0/id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or(GraphError::Http { status: 200 })
+    }
+
+    /// Marks `wamid` (and everything before it) read; with `typing`, shows the typing indicator
+    /// for up to 25 s or until the reply.
+    pub async fn mark_read(&self, wamid: &str, typing: bool) -> Result<(), GraphError> {
+        let mut body =
+            json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
+        if typing {
+            body["typing_indicator"] = json!({"type": "text"});
+        }
+        self.post(self.messages_url()?, &body).await.map(|_| ())
+    }
+
+    /// Step one of a media download.
+    pub async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError> {
+        let response = self
+            .http
+            .get(self.url(media_id)?)
+            .bearer_auth(self.token()?)
+            .send()
+            .await
+            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+        let answer = Self::read(response).await?;
+        let size = answer.get("file_size").and_then(|v| {
+            v.as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        });
+        Ok(MediaInfo {
+            url: answer
+                .get("url")
+                .and_then(Value::as_str)
+                .ok_or(GraphError::Http { status: 200 })?
+                .to_owned(),
+            mime_type: answer
+                .get("mime_type")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            sha256: answer
+                .get("sha256")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            file_size: size,
+        })
+    }
+
+    /// Step two: the file itself, with the same bearer token. The URL carries credentials and
+    /// is never logged.
+    pub async fn download(&self, url: &str) -> Result<reqwest::Response, GraphError> {
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(self.token()?)
+            .send()
+            .await
+            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(GraphError::Http {
+                status: response.status().as_u16(),
+            })
+        }
+    }
+
+    async fn post(&self, url: Url, body: &Value) -> Result<Value, GraphError> {
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(self.token()?)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+        Self::read(response).await
+    }
+
+    async fn read(response: reqwest::Response) -> Result<Value, GraphError> {
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+        if status.is_success() {
+            return serde_json::from_str(&text).map_err(|_| GraphError::Http {
+                status: status.as_u16(),
+            });
+        }
+        match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(ErrorBody { error }) if error.code.is_some() => {
+                let code = error.code.unwrap_or_default();
+                Err(GraphError::Api {
+                    code,
+                    title: error.message.unwrap_or_default(),
+                    details: error.error_data.and_then(|d| d.details),
+                    class: classify(code),
+                })
+            }
+            _ => Err(GraphError::Http {
+                status: status.as_u16(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_classified_as_the_reference_says() {
+        assert_eq!(classify(130429), ErrorClass::Retry { after: None });
+        assert_eq!(
+            classify(131056),
+            ErrorClass::Retry {
+                after: Some(Duration::from_secs(6))
+            }
+        );
+        assert_eq!(
+            classify(80007),
+            ErrorClass::Retry {
+                after: Some(Duration::from_secs(60))
+            }
+        );
+        assert_eq!(classify(190), ErrorClass::TokenInvalid);
+        for permanent in [131047, 131026, 100, 131051, 132000, 368] {
+            assert_eq!(classify(permanent), ErrorClass::Permanent, "{permanent}");
+        }
+        assert_eq!(
+            GraphError::Http { status: 503 }.class(),
+            ErrorClass::Retry { after: None }
+        );
+        assert_eq!(
+            GraphError::Http { status: 400 }.class(),
+            ErrorClass::Permanent
+        );
+        assert_eq!(
+            GraphError::Network("reset".into()).class(),
+            ErrorClass::Retry { after: None }
+        );
+    }
+
+    #[test]
+    fn bodies_follow_the_reference() {
+        let text = Outgoing {
+            to: "5511987654321".into(),
+            content: Content::Text {
+                body: "Saiu para entrega".into(),
+                preview_url: true,
+            },
+            reply_to: Some("wamid.in".into()),
+            callback: Some("message:7".into()),
+        };
+        assert_eq!(
+            text.body(),
+            json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": "+5511987654321",
+                   "type": "text", "text": {"body": "Saiu para entrega", "preview_url": true},
+                   "context": {"message_id": "wamid.in"}, "biz_opaque_callback_data": "message:7"})
+        );
+        let username = Outgoing {
+            to: "US.1349".into(),
+            reply_to: None,
+            callback: None,
+            ..text
+        };
+        assert_eq!(username.body()["recipient"], "US.1349");
+        assert!(username.body().get("to").is_none());
+        let media = Outgoing {
+            to: "1".into(),
+            content: Content::Media {
+                kind: "document".into(),
+                id: Some("m1".into()),
+                link: None,
+                caption: None,
+                filename: Some("a.pdf".into()),
+            },
+            reply_to: None,
+            callback: None,
+        };
+        assert_eq!(
+            media.body()["document"],
+            json!({"id": "m1", "filename": "a.pdf"})
+        );
+        let template = Outgoing {
+            to: "1".into(),
+            content: Content::Template {
+                name: "order_update".into(),
+                language: "de".into(),
+                components: json!([]),
+            },
+            reply_to: None,
+            callback: None,
+        };
+        assert!(template.content.is_template());
+        assert_eq!(
+            template.body()["template"]["language"],
+            json!({"policy": "deterministic", "code": "de"})
+        );
+    }
+}

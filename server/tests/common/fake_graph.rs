@@ -1,0 +1,161 @@
+//! An in-process stand-in for Meta's Graph API: records every request and answers from a
+//! script, or with a success when the script is empty.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+pub const TOKEN: &str = "test-access-token";
+pub const PHONE_ID: &str = "301122334455667";
+pub const FILE: &[u8] = b"OggS fake voice note bytes";
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub body: Value,
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    script: Arc<Mutex<VecDeque<(u16, Value)>>>,
+    base: Arc<Mutex<String>>,
+}
+
+pub struct FakeGraph {
+    pub url: String,
+    shared: Shared,
+}
+
+fn record(shared: &Shared, method: &str, path: String, headers: &HeaderMap, body: Value) {
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    shared.requests.lock().expect("lock").push(Recorded {
+        method: method.to_owned(),
+        path,
+        authorization,
+        body,
+    });
+}
+
+fn scripted(shared: &Shared) -> Option<Response> {
+    let (status, body) = shared.script.lock().expect("lock").pop_front()?;
+    Some((StatusCode::from_u16(status).expect("status"), Json(body)).into_response())
+}
+
+async fn messages(
+    State(shared): State<Shared>,
+    Path((version, phone)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    record(
+        &shared,
+        "POST",
+        format!("/{version}/{phone}/messages"),
+        &headers,
+        body,
+    );
+    if let Some(answer) = scripted(&shared) {
+        return answer;
+    }
+    let n = shared.requests.lock().expect("lock").len();
+    Json(
+        json!({"messaging_product": "whatsapp", "contacts": [{"input": "+1", "wa_id": "1"}],
+                "messages": [{"id": format!("wamid.fake.{n}")}]}),
+    )
+    .into_response()
+}
+
+async fn media(
+    State(shared): State<Shared>,
+    Path((version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    record(
+        &shared,
+        "GET",
+        format!("/{version}/{id}"),
+        &headers,
+        Value::Null,
+    );
+    if let Some(answer) = scripted(&shared) {
+        return answer;
+    }
+    let base = shared.base.lock().expect("lock").clone();
+    Json(json!({"messaging_product": "whatsapp", "url": format!("{base}/files/{id}?ext=1&hash=x"),
+                "mime_type": "audio/ogg; codecs=opus", "sha256": "abc", "file_size": FILE.len().to_string(), "id": id}))
+    .into_response()
+}
+
+async fn file(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    record(
+        &shared,
+        "GET",
+        format!("/files/{id}"),
+        &headers,
+        Value::Null,
+    );
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {TOKEN}"))
+    {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    if let Some(answer) = scripted(&shared) {
+        return answer;
+    }
+    ([("content-type", "audio/ogg")], FILE).into_response()
+}
+
+impl FakeGraph {
+    pub async fn start() -> Self {
+        let shared = Shared::default();
+        let app = Router::new()
+            .route("/{version}/{phone}/messages", post(messages))
+            .route("/files/{id}", get(file))
+            .route("/{version}/{id}", get(media))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        *shared.base.lock().expect("lock") = url.clone();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { url, shared }
+    }
+
+    /// The next answers, in order: (HTTP status, JSON body).
+    pub fn answer(&self, status: u16, body: Value) {
+        self.shared
+            .script
+            .lock()
+            .expect("lock")
+            .push_back((status, body));
+    }
+
+    /// A Graph API error answer with Meta's shape.
+    pub fn fail(&self, status: u16, code: i64, title: &str) {
+        self.answer(status, json!({"error": {"message": format!("(#{code}) {title}"), "type": "OAuthException",
+            "code": code, "error_data": {"messaging_product": "whatsapp", "details": title}, "fbtrace_id": "A1"}}));
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.requests.lock().expect("lock").clone()
+    }
+}
