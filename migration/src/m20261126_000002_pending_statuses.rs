@@ -50,6 +50,11 @@ impl MigrationTrait for Migration {
                 )
                 .col(ColumnDef::new(PendingStatuses::ErrorDetail).text().null())
                 .col(
+                    ColumnDef::new(PendingStatuses::Callback)
+                        .string_len(512)
+                        .null(),
+                )
+                .col(
                     ColumnDef::new(PendingStatuses::ReceivedAt)
                         .timestamp_with_time_zone()
                         .not_null(),
@@ -83,5 +88,6 @@ enum PendingStatuses {
     ErrorCode,
     ErrorTitle,
     ErrorDetail,
+    Callback,
     ReceivedAt,
 }

@@ -53,6 +53,9 @@ pub struct WhatsAppConfig {
     pub phone_number_id: Option<String>,
     pub app_secret: Option<SecretString>,
     pub verify_token: Option<SecretString>,
+    /// How long a send that got no answer from Meta waits for a status webhook to confirm it
+    /// before it is declared failed (never resent). Not read from the environment.
+    pub confirmation_wait: Duration,
 }
 
 impl WhatsAppConfig {
@@ -306,6 +309,7 @@ impl Config {
                 phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID")?,
                 app_secret: secret("WHATSAPP_APP_SECRET")?,
                 verify_token: secret("WHATSAPP_VERIFY_TOKEN")?,
+                confirmation_wait: Duration::from_secs(600),
             },
             ai: AiConfig {
                 openrouter_api_key: secret("OPENROUTER_API_KEY")?,

@@ -37,6 +37,8 @@ use crate::realtime::push::{self, PushState};
 use crate::realtime::Bus;
 use crate::services::accounts::AccountsService;
 use crate::services::system::SystemService;
+use crate::whatsapp::client::GraphClient;
+use crate::whatsapp::outbound::{self, Outbound, SendMessage};
 use crate::whatsapp::webhook::{self, WebhookState};
 
 /// Why the server could not start. Each names what the operator must fix.
@@ -53,6 +55,8 @@ pub enum StartupError {
     Migrate(DbErr),
     #[error("ADMIN_EMAIL/ADMIN_PASSWORD: could not create the owner: {0}")]
     Bootstrap(String),
+    #[error("cannot create the HTTP client: {0}")]
+    HttpClient(String),
     #[error("Leptos configuration: {0}")]
     Leptos(String),
     #[error("server error: {0}")]
@@ -83,6 +87,7 @@ pub async fn open_database(config: &Config) -> Result<DatabaseConnection, Startu
 pub struct Application {
     pub db: DatabaseConnection,
     pub queue: Queue,
+    pub outbound: Outbound,
     router: Router,
     worker: Worker,
     /// Set when shutdown starts: workers stop claiming, push streams end.
@@ -110,7 +115,25 @@ impl Application {
         }
 
         let queue = Queue::new(db.clone(), config.jobs.clone());
-        let worker = Worker::new(queue.clone(), worker_name());
+        let mut worker = Worker::new(queue.clone(), worker_name());
+        let bus = Bus::default();
+        let graph =
+            GraphClient::new(&config.whatsapp).map_err(|e| StartupError::Leptos(e.to_string()))?;
+        let mut outbound = Outbound::new(
+            db.clone(),
+            queue.clone(),
+            bus.clone(),
+            graph,
+            outbound::DEFAULT_RATE_PER_SECOND,
+        );
+        outbound.uncertain_after = config.whatsapp.confirmation_wait;
+        {
+            let outbound = outbound.clone();
+            worker.register(move |job: SendMessage, ctx| {
+                let outbound = outbound.clone();
+                async move { outbound.run(job, ctx).await }
+            });
+        }
         let system: Arc<dyn System> =
             Arc::new(SystemService::new(db.clone(), queue.clone(), &config));
 
@@ -130,7 +153,6 @@ impl Application {
             .with_same_site(SameSite::Lax)
             .with_secure(config.secure_cookies())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_DAYS)));
-        let bus = Bus::default();
         let (stopping, stopping_rx) = watch::channel(false);
         let push = Arc::new(PushState {
             db: db.clone(),
@@ -187,6 +209,7 @@ impl Application {
         Ok(Self {
             db,
             queue,
+            outbound,
             router,
             worker,
             stopping,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{fast_jobs, Engine, TestDb};
-use replydesk::jobs::{status, Enqueue, Job, JobError, Queue, Worker};
+use replydesk::jobs::{status, Enqueue, Job, JobError, Queue, Retry, Worker};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
@@ -88,7 +88,7 @@ async fn failures_retry_with_backoff_then_die(engine: Engine) {
     assert_eq!(first.attempt, 1);
     let before = chrono::Utc::now();
     assert!(queue
-        .fail(&first, "w", "timeout talking to provider", false)
+        .fail(&first, "w", "timeout talking to provider", Retry::Backoff)
         .await
         .expect("fail"));
     let row = queue.get(id).await.expect("get").expect("row");
@@ -117,7 +117,7 @@ async fn failures_retry_with_backoff_then_die(engine: Engine) {
         .expect("due again");
     assert_eq!(second.attempt, 2);
     assert!(queue
-        .fail(&second, "w", "still failing", false)
+        .fail(&second, "w", "still failing", Retry::Backoff)
         .await
         .expect("fail"));
     let row = queue.get(id).await.expect("get").expect("row");
@@ -134,7 +134,7 @@ async fn failures_retry_with_backoff_then_die(engine: Engine) {
         .expect("due again");
     assert_eq!(third.attempt, 3);
     assert!(queue
-        .fail(&third, "w", "gave up", false)
+        .fail(&third, "w", "gave up", Retry::Backoff)
         .await
         .expect("fail"));
     let row = queue.get(id).await.expect("get").expect("row");
@@ -154,7 +154,7 @@ async fn failures_retry_with_backoff_then_die(engine: Engine) {
         .expect("claim")
         .expect("due");
     assert!(queue
-        .fail(&job, "w", "recipient blocked", true)
+        .fail(&job, "w", "recipient blocked", Retry::Never)
         .await
         .expect("fail"));
     assert_eq!(

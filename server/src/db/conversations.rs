@@ -68,3 +68,35 @@ pub async fn record_inbound(
         .await
         .map(|_| ())
 }
+
+/// Records an outbound message created at `at` as the conversation's latest.
+pub async fn record_outbound(
+    db: &impl ConnectionTrait,
+    id: i32,
+    at: DateTime<Utc>,
+    preview: &str,
+) -> Result<(), DbErr> {
+    let preview: String = preview.chars().take(200).collect();
+    Entity::update_many()
+        .col_expr(Column::LastMessageAt, Expr::value(at))
+        .col_expr(Column::LastMessagePreview, Expr::value(preview))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// A conversation and the customer it is with.
+pub async fn with_customer(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<(Model, super::entities::customer::Model)>, DbErr> {
+    let Some(conversation) = Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let customer = super::entities::customer::Entity::find_by_id(conversation.customer_id)
+        .one(db)
+        .await?;
+    Ok(customer.map(|customer| (conversation, customer)))
+}

@@ -3,7 +3,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    TryInsertResult,
 };
 
 use super::entities::message::{ActiveModel, Column, Entity, Model};
@@ -12,7 +13,15 @@ use crate::whatsapp::payload::{InboundMessage, StatusUpdate};
 /// Delivery statuses of outbound messages in the order they may follow each other. A status
 /// only ever replaces one ranked below it: a late "delivered" never overwrites "read". "failed"
 /// can follow "sent" but does not undo a delivery.
-const STATUS_ORDER: &[&str] = &["queued", "sent", "failed", "delivered", "read", "played"];
+const STATUS_ORDER: &[&str] = &[
+    "queued",
+    "sending",
+    "sent",
+    "failed",
+    "delivered",
+    "read",
+    "played",
+];
 
 fn rank(status: &str) -> Option<usize> {
     STATUS_ORDER.iter().position(|s| *s == status)
@@ -73,6 +82,108 @@ pub async fn insert_inbound(
 
 pub async fn by_wamid(db: &impl ConnectionTrait, wamid: &str) -> Result<Option<Model>, DbErr> {
     Entity::find().filter(Column::Wamid.eq(wamid)).one(db).await
+}
+
+/// A new outbound message, waiting for its send job.
+pub struct NewOutbound<'a> {
+    pub conversation_id: i32,
+    /// "agent" (the owner) or "ai".
+    pub sender: &'a str,
+    pub kind: &'a str,
+    pub body: &'a str,
+    /// What to send, as JSON (a `whatsapp::client::Content`).
+    pub content: String,
+    pub reply_to_wamid: Option<String>,
+}
+
+pub async fn insert_outbound(
+    db: &impl ConnectionTrait,
+    new: NewOutbound<'_>,
+) -> Result<Model, DbErr> {
+    let now = Utc::now();
+    ActiveModel {
+        conversation_id: Set(new.conversation_id),
+        direction: Set("outbound".to_owned()),
+        sender: Set(new.sender.to_owned()),
+        kind: Set(new.kind.to_owned()),
+        body: Set(new.body.to_owned()),
+        wamid: Set(None),
+        status: Set("queued".to_owned()),
+        reply_to_wamid: Set(new.reply_to_wamid),
+        raw: Set(Some(new.content)),
+        cited_chunk_ids: Set("[]".to_owned()),
+        sent_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).one(db).await
+}
+
+/// Moves an outbound message from `from` to `to` (the send job's own transitions, which may go
+/// back from "sending" to "queued" when Meta refused with a retryable error). Returns whether the
+/// message was in `from`.
+pub async fn transition(
+    db: &impl ConnectionTrait,
+    id: i32,
+    from: &str,
+    to: &str,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .set(ActiveModel {
+            status: Set(to.to_owned()),
+            status_at: Set(Some(Utc::now())),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(from))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Meta accepted the message under `wamid`. Only a message without an id yet takes one.
+pub async fn mark_sent(db: &impl ConnectionTrait, id: i32, wamid: &str) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .set(ActiveModel {
+            wamid: Set(Some(wamid.to_owned())),
+            status: Set("sent".to_owned()),
+            status_at: Set(Some(Utc::now())),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .filter(Column::Wamid.is_null())
+        .filter(Column::Status.is_in(["queued", "sending"]))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn mark_failed(
+    db: &impl ConnectionTrait,
+    id: i32,
+    code: Option<i32>,
+    title: &str,
+    detail: Option<String>,
+) -> Result<(), DbErr> {
+    Entity::update_many()
+        .set(ActiveModel {
+            status: Set("failed".to_owned()),
+            status_at: Set(Some(Utc::now())),
+            error_code: Set(code),
+            error_title: Set(Some(title.chars().take(256).collect())),
+            error_detail: Set(detail),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .filter(Column::Wamid.is_null())
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

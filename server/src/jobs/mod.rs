@@ -20,7 +20,7 @@
 mod queue;
 mod worker;
 
-pub use queue::{backoff, Claimed, Enqueue, Queue};
+pub use queue::{backoff, Claimed, Enqueue, Queue, Retry};
 pub use worker::{JobContext, Worker};
 
 use serde::de::DeserializeOwned;
@@ -40,6 +40,9 @@ pub enum JobError {
     /// Worth trying again later (timeouts, 5xx, rate limits).
     #[error("{0}")]
     Retry(String),
+    /// Worth trying again, but not before this long (a rate limit that says how long).
+    #[error("{0}")]
+    RetryAfter(String, std::time::Duration),
     /// Will never succeed (bad payload, a permanent refusal): dead at once.
     #[error("{0}")]
     Permanent(String),

@@ -24,6 +24,17 @@ pub struct Enqueue {
     pub dedupe_key: Option<String>,
 }
 
+/// Whether and when a failed job runs again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// After the exponential backoff.
+    Backoff,
+    /// After the backoff, but no sooner than this.
+    After(Duration),
+    /// Dead now.
+    Never,
+}
+
 /// A job a worker has claimed.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -187,15 +198,19 @@ impl Queue {
         job: &Claimed,
         worker: &str,
         error: &str,
-        permanent: bool,
+        retry: Retry,
     ) -> Result<bool, DbErr> {
         let error: String = error.chars().take(2000).collect();
-        if permanent || job.attempt >= job.max_attempts {
+        if retry == Retry::Never || job.attempt >= job.max_attempts {
             tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempt, %error, "job dead");
             self.settle(job, worker, status::DEAD, Utc::now(), Some(error))
                 .await
         } else {
-            let run_at = Utc::now() + to_chrono(backoff(&self.config, job.attempt));
+            let mut delay = backoff(&self.config, job.attempt);
+            if let Retry::After(at_least) = retry {
+                delay = delay.max(at_least);
+            }
+            let run_at = Utc::now() + to_chrono(delay);
             tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, %error, %run_at, "job failed; will retry");
             self.settle(job, worker, status::QUEUED, run_at, Some(error))
                 .await

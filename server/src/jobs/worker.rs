@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::{Claimed, Job, JobError, Queue};
+use super::{Claimed, Job, JobError, Queue, Retry};
 
 /// What a handler knows about the run it is in.
 #[derive(Debug, Clone, Copy)]
@@ -110,12 +110,14 @@ impl Worker {
         let outcome = tokio::spawn(handler(job.payload.clone(), ctx)).await;
         let written = match outcome {
             Ok(Ok(())) => self.queue.complete(&job, me).await,
-            Ok(Err(JobError::Retry(e))) => self.queue.fail(&job, me, &e, false).await,
-            Ok(Err(JobError::Permanent(e))) => self.queue.fail(&job, me, &e, true).await,
+            Ok(Err(JobError::Retry(e))) => self.queue.fail(&job, me, &e, Retry::Backoff).await,
+            Ok(Err(JobError::RetryAfter(e, after))) => {
+                self.queue.fail(&job, me, &e, Retry::After(after)).await
+            }
+            Ok(Err(JobError::Permanent(e))) => self.queue.fail(&job, me, &e, Retry::Never).await,
             Err(panic) => {
-                self.queue
-                    .fail(&job, me, &format!("handler panicked: {panic}"), false)
-                    .await
+                let error = format!("handler panicked: {panic}");
+                self.queue.fail(&job, me, &error, Retry::Backoff).await
             }
         };
         match written {

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use url::Url;
 
@@ -37,8 +37,21 @@ pub enum GraphError {
     },
     #[error("WhatsApp answered HTTP {status} without an error code")]
     Http { status: u16 },
-    #[error("could not reach WhatsApp: {0}")]
+    /// The connection was never made: nothing reached Meta.
+    #[error("could not connect to WhatsApp: {0}")]
+    Unreachable(String),
+    /// The request may have reached Meta (a timeout or reset after sending).
+    #[error("no answer from WhatsApp: {0}")]
     Network(String),
+}
+
+fn transport(e: reqwest::Error) -> GraphError {
+    let e = e.without_url();
+    if e.is_connect() {
+        GraphError::Unreachable(e.to_string())
+    } else {
+        GraphError::Network(e.to_string())
+    }
 }
 
 impl GraphError {
@@ -50,8 +63,13 @@ impl GraphError {
                 ErrorClass::Retry { after: None }
             }
             Self::Http { .. } => ErrorClass::Permanent,
-            Self::Network(_) => ErrorClass::Retry { after: None },
+            Self::Unreachable(_) | Self::Network(_) => ErrorClass::Retry { after: None },
         }
+    }
+
+    /// Whether Meta may have accepted the message although no answer said so.
+    pub fn maybe_delivered(&self) -> bool {
+        matches!(self, Self::Network(_))
     }
 }
 
@@ -74,8 +92,9 @@ pub fn classify(code: i64) -> ErrorClass {
     }
 }
 
-/// What a message is.
-#[derive(Debug, Clone, PartialEq)]
+/// What a message is. Stored with an outbound message until it is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Content {
     Text {
         body: String,
@@ -221,7 +240,7 @@ impl GraphClient {
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("Replydesk/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| GraphError::Network(e.to_string()))?;
+            .map_err(|e| GraphError::Unreachable(e.to_string()))?;
         Ok(Self {
             http,
             base: config.graph_url.clone(),
@@ -281,7 +300,7 @@ impl GraphClient {
             .bearer_auth(self.token()?)
             .send()
             .await
-            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+            .map_err(transport)?;
         let answer = Self::read(response).await?;
         let size = answer.get("file_size").and_then(|v| {
             v.as_u64()
@@ -314,7 +333,7 @@ impl GraphClient {
             .bearer_auth(self.token()?)
             .send()
             .await
-            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+            .map_err(transport)?;
         if response.status().is_success() {
             Ok(response)
         } else {
@@ -332,16 +351,13 @@ impl GraphClient {
             .json(body)
             .send()
             .await
-            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+            .map_err(transport)?;
         Self::read(response).await
     }
 
     async fn read(response: reqwest::Response) -> Result<Value, GraphError> {
         let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+        let text = response.text().await.map_err(transport)?;
         if status.is_success() {
             return serde_json::from_str(&text).map_err(|_| GraphError::Http {
                 status: status.as_u16(),

@@ -8,6 +8,7 @@ use app::model::Change;
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
+use super::outbound::callback_message;
 use super::payload::Delivery;
 use crate::db::messages::StatusOutcome;
 use crate::db::{conversations, customers, events, messages, pending_statuses};
@@ -79,7 +80,26 @@ pub async fn ingest(
         }
     }
     for status in &delivery.statuses {
-        match messages::apply_status(&txn, status).await? {
+        let mut outcome = messages::apply_status(&txn, status).await?;
+        // Our callback links a status to the message whose send did not get Meta's answer (or
+        // has not stored it yet): adopt the id, then apply the status.
+        if outcome == StatusOutcome::Unknown {
+            if let Some(message_id) = status.callback.as_deref().and_then(callback_message) {
+                if messages::mark_sent(&txn, message_id, &status.wamid).await? {
+                    outcome = messages::apply_status(&txn, status).await?;
+                    if outcome == StatusOutcome::Stale {
+                        // The status was "sent" itself: adopting the id applied it.
+                        if let Some(message) = messages::by_id(&txn, message_id).await? {
+                            outcome = StatusOutcome::Applied {
+                                message_id,
+                                conversation_id: message.conversation_id,
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        match outcome {
             StatusOutcome::Applied {
                 message_id,
                 conversation_id,

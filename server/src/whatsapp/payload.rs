@@ -41,6 +41,8 @@ pub struct StatusUpdate {
     pub status: String,
     pub at: Option<DateTime<Utc>>,
     pub error: Option<ApiError>,
+    /// `biz_opaque_callback_data` we set when sending, echoed by Meta.
+    pub callback: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +162,7 @@ fn status(v: &Value) -> Option<StatusUpdate> {
         status: field(v, "status")?.to_lowercase(),
         at: timestamp(v),
         error: items(v, "errors").next().map(api_error),
+        callback: field(v, "biz_opaque_callback_data"),
     })
 }
 

@@ -134,6 +134,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub queue: Queue,
+    pub outbound: replydesk::whatsapp::outbound::Outbound,
     pub config: Config,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<Result<(), StartupError>>>,
@@ -153,6 +154,7 @@ impl TestApp {
         let app = Application::build(config.clone()).await.expect("app boots");
         let db = app.db.clone();
         let queue = app.queue.clone();
+        let outbound = app.outbound.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -166,6 +168,7 @@ impl TestApp {
             client: client(),
             db,
             queue,
+            outbound,
             config,
             stop: Some(stop),
             handle: Some(handle),
@@ -296,4 +299,23 @@ pub async fn spawn_app(engine: Engine) -> (TestApp, TestDb) {
 
 pub fn secret(s: &SecretString) -> &str {
     s.expose_secret()
+}
+
+/// Waits (up to 10 s) until `check` returns `Some`, and returns it.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }

@@ -11,6 +11,7 @@ pub struct Model {
     pub error_code: Option<i32>,
     pub error_title: Option<String>,
     pub error_detail: Option<String>,
+    pub callback: Option<String>,
     pub received_at: DateTimeUtc,
 }
 

@@ -1,0 +1,454 @@
+//! Outbound messages: queued in the database with a send job, sent once.
+//!
+//! "Once" across retries and crashes:
+//! - the job moves the message `queued → sending` before calling Meta, and only a message that
+//!   is `queued` is sent;
+//! - when Meta answers, the message becomes `sent` with its WhatsApp id, or `failed` with Meta's
+//!   reason, or goes back to `queued` when Meta refused with a retryable error (nothing was sent);
+//! - when no answer came (a timeout, or the process died mid-call) the message stays `sending`:
+//!   the next attempt does not resend, it waits for Meta's status webhook, which echoes
+//!   `message:<id>` (`biz_opaque_callback_data`) and links the message to its WhatsApp id. If no
+//!   webhook comes within [`Outbound::uncertain_after`], the message is marked failed with an
+//!   explanation instead of risking a duplicate.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::model::Change;
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::client::{Content, ErrorClass, GraphClient, GraphError, Outgoing};
+use crate::db::entities::message as messages_model;
+use crate::db::messages::{self, NewOutbound, StatusOutcome};
+use crate::db::{conversations, events, pending_statuses};
+use crate::jobs::{Enqueue, Job, JobContext, JobError, Queue, QueueError};
+use crate::realtime::Bus;
+
+/// Free-form messages may be sent this long after the customer's last message.
+pub const WINDOW_HOURS: i64 = 24;
+/// WhatsApp's limit on a text message.
+pub const MAX_TEXT_CHARS: usize = 4096;
+/// Meta's default throughput per business number.
+pub const DEFAULT_RATE_PER_SECOND: u32 = 80;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SendMessage {
+    pub message_id: i32,
+}
+
+impl Job for SendMessage {
+    const KIND: &'static str = "whatsapp_send";
+    const MAX_ATTEMPTS: i32 = 8;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("There is no such conversation.")]
+    NoConversation,
+    #[error("The message is empty.")]
+    Empty,
+    #[error("The message is longer than WhatsApp allows ({MAX_TEXT_CHARS} characters).")]
+    TooLong,
+    #[error("The 24-hour window to reply freely closed at {closed_at} (UTC). Send an approved template message instead.")]
+    WindowClosed { closed_at: String },
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("queue: {0}")]
+    Queue(#[from] QueueError),
+}
+
+/// When the customer-service window of a conversation last heard from at `last_inbound` closes,
+/// or `None` if it has never been opened.
+pub fn window_closes(last_inbound: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    last_inbound.map(|at| at + chrono::Duration::hours(WINDOW_HOURS))
+}
+
+/// Spaces sends so this process never exceeds the number's throughput.
+pub struct RateLimiter {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl RateLimiter {
+    pub fn per_second(rate: u32) -> Self {
+        Self {
+            interval: Duration::from_secs(1) / rate.max(1),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    pub async fn acquire(&self) {
+        let wait = {
+            let mut next = self.next.lock().await;
+            let now = Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + self.interval;
+            slot - now
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Outbound {
+    db: DatabaseConnection,
+    queue: Queue,
+    bus: Bus,
+    client: GraphClient,
+    limiter: Arc<RateLimiter>,
+    /// How long an interrupted send waits for Meta's confirmation before it is declared failed.
+    pub uncertain_after: Duration,
+}
+
+impl Outbound {
+    pub fn new(
+        db: DatabaseConnection,
+        queue: Queue,
+        bus: Bus,
+        client: GraphClient,
+        rate_per_second: u32,
+    ) -> Self {
+        Self {
+            db,
+            queue,
+            bus,
+            client,
+            limiter: Arc::new(RateLimiter::per_second(rate_per_second)),
+            uncertain_after: Duration::from_secs(600),
+        }
+    }
+
+    /// Stores a message for `conversation_id` and its send job, in one transaction. A free-form
+    /// message outside the 24-hour window is refused here, before anything reaches Meta.
+    pub async fn queue(
+        &self,
+        conversation_id: i32,
+        sender: &str,
+        content: Content,
+        reply_to: Option<String>,
+    ) -> Result<i32, SendError> {
+        let (kind, body) = match &content {
+            Content::Text { body, .. } => {
+                if body.trim().is_empty() {
+                    return Err(SendError::Empty);
+                }
+                if body.chars().count() > MAX_TEXT_CHARS {
+                    return Err(SendError::TooLong);
+                }
+                ("text", body.clone())
+            }
+            Content::Media { kind, caption, .. } => {
+                (kind.as_str(), caption.clone().unwrap_or_default())
+            }
+            Content::Template { name, .. } => ("template", format!("[template: {name}]")),
+        };
+        let txn = self.db.begin().await?;
+        let (conversation, _) = conversations::with_customer(&txn, conversation_id)
+            .await?
+            .ok_or(SendError::NoConversation)?;
+        if !content.is_template() {
+            if let Some(closed_at) =
+                window_closes(conversation.last_inbound_at).filter(|at| *at <= Utc::now())
+            {
+                return Err(SendError::WindowClosed {
+                    closed_at: closed_at.format("%Y-%m-%d %H:%M").to_string(),
+                });
+            }
+            if conversation.last_inbound_at.is_none() {
+                return Err(SendError::WindowClosed {
+                    closed_at: "never opened".to_owned(),
+                });
+            }
+        }
+        let message = messages::insert_outbound(
+            &txn,
+            NewOutbound {
+                conversation_id,
+                sender,
+                kind,
+                body: &body,
+                content: serde_json::to_string(&content).map_err(QueueError::from)?,
+                reply_to_wamid: reply_to,
+            },
+        )
+        .await?;
+        conversations::record_outbound(&txn, conversation_id, message.created_at, &body).await?;
+        self.queue
+            .enqueue(
+                &txn,
+                &SendMessage {
+                    message_id: message.id,
+                },
+                Enqueue {
+                    dedupe_key: Some(format!("send:{}", message.id)),
+                    ..Enqueue::default()
+                },
+            )
+            .await?;
+        let recorded = events::record(
+            &txn,
+            vec![
+                Change::MessageCreated {
+                    conversation_id,
+                    message_id: message.id,
+                },
+                Change::ConversationUpdated { conversation_id },
+            ],
+        )
+        .await?;
+        txn.commit().await?;
+        self.bus.publish(recorded);
+        Ok(message.id)
+    }
+
+    /// The send job.
+    pub async fn run(&self, job: SendMessage, _ctx: JobContext) -> Result<(), JobError> {
+        let db_failed = |e: DbErr| JobError::Retry(format!("database: {e}"));
+        let Some(message) = messages::by_id(&self.db, job.message_id)
+            .await
+            .map_err(db_failed)?
+        else {
+            return Err(JobError::Permanent("the message no longer exists".into()));
+        };
+        match message.status.as_str() {
+            "queued" => {}
+            "sending" => return self.interrupted(&message).await,
+            // Sent, failed or further along: nothing left to do, and nothing is sent twice.
+            _ => return Ok(()),
+        }
+        let content: Content = match message.raw.as_deref().map(serde_json::from_str) {
+            Some(Ok(content)) => content,
+            _ => {
+                self.fail(
+                    &message,
+                    None,
+                    "This message could not be read back to send it.",
+                    None,
+                )
+                .await?;
+                return Err(JobError::Permanent("unreadable content".into()));
+            }
+        };
+        let Some((conversation, customer)) =
+            conversations::with_customer(&self.db, message.conversation_id)
+                .await
+                .map_err(db_failed)?
+        else {
+            return Err(JobError::Permanent(
+                "the conversation no longer exists".into(),
+            ));
+        };
+        // Checked again at send time: a reply queued behind a slow model can miss the window.
+        let closed = window_closes(conversation.last_inbound_at).is_none_or(|at| at <= Utc::now());
+        if closed && !content.is_template() {
+            self.fail(
+                &message,
+                None,
+                "Not sent: the 24-hour window closed before it could be sent. Send an approved template message instead.",
+                None,
+            )
+            .await?;
+            return Err(JobError::Permanent("24-hour window closed".into()));
+        }
+
+        self.limiter.acquire().await;
+        if !messages::transition(&self.db, message.id, "queued", "sending")
+            .await
+            .map_err(db_failed)?
+        {
+            return Ok(()); // another worker took it
+        }
+        let outgoing = Outgoing {
+            to: customer.wa_id.clone(),
+            content,
+            reply_to: message.reply_to_wamid.clone(),
+            callback: Some(callback(message.id)),
+        };
+        match self.client.send(&outgoing).await {
+            Ok(wamid) => self.sent(message.conversation_id, message.id, &wamid).await,
+            Err(e) if e.maybe_delivered() => Err(JobError::Retry(format!(
+                "{e}; waiting for WhatsApp to confirm whether it was sent"
+            ))),
+            Err(e) => self.refused(&message, e).await,
+        }
+    }
+
+    /// Meta accepted the message: store its id, apply statuses that arrived first.
+    async fn sent(
+        &self,
+        conversation_id: i32,
+        message_id: i32,
+        wamid: &str,
+    ) -> Result<(), JobError> {
+        let stored = async {
+            let txn = self.db.begin().await?;
+            messages::mark_sent(&txn, message_id, wamid).await?;
+            let mut changes = vec![Change::MessageStatus {
+                conversation_id,
+                message_id,
+                status: "sent".to_owned(),
+            }];
+            for waiting in pending_statuses::take(&txn, wamid).await? {
+                let update = waiting.update();
+                if let StatusOutcome::Applied { .. } = messages::apply_status(&txn, &update).await?
+                {
+                    changes.push(Change::MessageStatus {
+                        conversation_id,
+                        message_id,
+                        status: update.status,
+                    });
+                }
+            }
+            let recorded = events::record(&txn, changes).await?;
+            txn.commit().await?;
+            Ok::<_, DbErr>(recorded)
+        }
+        .await;
+        match stored {
+            Ok(recorded) => {
+                self.bus.publish(recorded);
+                Ok(())
+            }
+            // Sent but not recorded: the message stays "sending", and Meta's status webhook
+            // (with our callback) records the id; the retry only waits for it.
+            Err(e) => Err(JobError::Retry(format!(
+                "sent, but storing its id failed: {e}"
+            ))),
+        }
+    }
+
+    /// Meta answered with an error: nothing was sent.
+    async fn refused(
+        &self,
+        message: &messages_model::Model,
+        e: GraphError,
+    ) -> Result<(), JobError> {
+        match e.class() {
+            ErrorClass::Retry { after } => {
+                messages::transition(&self.db, message.id, "sending", "queued")
+                    .await
+                    .map_err(|db| JobError::Retry(format!("database: {db}")))?;
+                Err(match after {
+                    Some(after) => JobError::RetryAfter(e.to_string(), after),
+                    None => JobError::Retry(e.to_string()),
+                })
+            }
+            class => {
+                let (code, title, details) = match &e {
+                    GraphError::Api {
+                        code,
+                        title,
+                        details,
+                        ..
+                    } => (i32::try_from(*code).ok(), title.clone(), details.clone()),
+                    other => (None, other.to_string(), None),
+                };
+                let title = if class == ErrorClass::TokenInvalid {
+                    format!("The WhatsApp access token is invalid or expired ({title}). Replace WHATSAPP_ACCESS_TOKEN.")
+                } else {
+                    title
+                };
+                self.fail(message, code, &title, details).await?;
+                Err(JobError::Permanent(e.to_string()))
+            }
+        }
+    }
+
+    /// A previous attempt called Meta and got no answer. Never resend: wait for the status
+    /// webhook that links the message to its id, then give up with an explanation.
+    async fn interrupted(&self, message: &messages_model::Model) -> Result<(), JobError> {
+        let since = message.status_at.unwrap_or(message.created_at);
+        let waited = (Utc::now() - since).to_std().unwrap_or_default();
+        if waited < self.uncertain_after {
+            return Err(JobError::RetryAfter(
+                "waiting for WhatsApp to confirm an interrupted send".into(),
+                self.uncertain_after - waited,
+            ));
+        }
+        self.fail(
+            message,
+            None,
+            "Not confirmed: the server lost contact with WhatsApp while sending this message, and WhatsApp never confirmed it. Check the conversation before sending it again.",
+            None,
+        )
+        .await?;
+        Err(JobError::Permanent("send not confirmed".into()))
+    }
+
+    async fn fail(
+        &self,
+        message: &messages_model::Model,
+        code: Option<i32>,
+        title: &str,
+        details: Option<String>,
+    ) -> Result<(), JobError> {
+        let stored = async {
+            let txn = self.db.begin().await?;
+            messages::mark_failed(&txn, message.id, code, title, details).await?;
+            let recorded = events::record(
+                &txn,
+                vec![Change::MessageStatus {
+                    conversation_id: message.conversation_id,
+                    message_id: message.id,
+                    status: "failed".to_owned(),
+                }],
+            )
+            .await?;
+            txn.commit().await?;
+            Ok::<_, DbErr>(recorded)
+        }
+        .await
+        .map_err(|e| JobError::Retry(format!("database: {e}")))?;
+        self.bus.publish(stored);
+        Ok(())
+    }
+}
+
+/// What we put in `biz_opaque_callback_data`, and read back from status webhooks.
+pub fn callback(message_id: i32) -> String {
+    format!("message:{message_id}")
+}
+
+/// The message id in a callback we set, if it is one.
+pub fn callback_message(callback: &str) -> Option<i32> {
+    callback.strip_prefix("message:")?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callbacks_round_trip() {
+        assert_eq!(callback_message(&callback(42)), Some(42));
+        assert_eq!(callback_message("campaign:7"), None);
+        assert_eq!(callback_message("message:x"), None);
+    }
+
+    #[test]
+    fn the_window_is_24_hours_from_the_last_inbound_message() {
+        let at = Utc::now();
+        assert_eq!(
+            window_closes(Some(at)),
+            Some(at + chrono::Duration::hours(24))
+        );
+        assert_eq!(window_closes(None), None);
+    }
+
+    #[tokio::test]
+    async fn the_limiter_spaces_sends() {
+        let limiter = RateLimiter::per_second(100);
+        let start = Instant::now();
+        for _ in 0..5 {
+            limiter.acquire().await;
+        }
+        // Five slots 10 ms apart: the last one starts 40 ms after the first.
+        assert!(start.elapsed() >= Duration::from_millis(40));
+    }
+}

@@ -1,0 +1,333 @@
+//! Sending through the job queue to an in-process fake of Meta's Graph API: sent once, retried
+//! only when Meta says so, the 24-hour window enforced, and nothing sent twice across a crash.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use common::fake_graph::{FakeGraph, PHONE_ID, TOKEN};
+use common::meta::{deliver_json, envelope, inbound, text, SECRET, VERIFY};
+use common::{eventually, Engine, TestApp, TestDb};
+use replydesk::db::entities::{conversation, message};
+use replydesk::db::messages::{self, NewOutbound};
+use replydesk::jobs::Enqueue;
+use replydesk::whatsapp::client::Content;
+use replydesk::whatsapp::outbound::{SendError, SendMessage};
+use replydesk::Config;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::json;
+
+fn config_for(db: &TestDb, graph: &FakeGraph) -> Config {
+    let mut config = db.config();
+    config.whatsapp.graph_url = url::Url::parse(&graph.url).expect("url");
+    config.whatsapp.access_token = Some(TOKEN.to_owned().into());
+    config.whatsapp.phone_number_id = Some(PHONE_ID.to_owned());
+    config.whatsapp.app_secret = Some(SECRET.to_owned().into());
+    config.whatsapp.verify_token = Some(VERIFY.to_owned().into());
+    config
+}
+
+/// Ana writes (opening the 24-hour window); returns her conversation's id.
+async fn ana_writes(app: &TestApp) -> i32 {
+    let at = Utc::now().timestamp() - 10;
+    let body = inbound(json!([text(
+        &format!("wamid.in.{at}"),
+        at,
+        "Where is my order?"
+    )]));
+    assert_eq!(deliver_json(app, &body).await.status(), 200);
+    conversation::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("conversation")
+        .id
+}
+
+fn reply(body: &str) -> Content {
+    Content::Text {
+        body: body.into(),
+        preview_url: false,
+    }
+}
+
+async fn message_in(app: &TestApp, id: i32, status: &str) -> message::Model {
+    eventually(&format!("message {id} to be {status}"), || async {
+        message::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .expect("query")
+            .filter(|m| m.status == status)
+    })
+    .await
+}
+
+on_both_engines!(
+    a_reply_is_sent_once_and_follows_its_statuses,
+    throttling_is_retried_permanent_errors_are_not,
+    the_window_is_enforced_before_meta_is_called,
+    an_interrupted_send_is_never_repeated,
+    jobs_left_by_a_stopped_server_are_sent_after_restart,
+);
+
+async fn a_reply_is_sent_once_and_follows_its_statuses(engine: Engine) {
+    let graph = FakeGraph::start().await;
+    let db = TestDb::new(engine).await;
+    let app = TestApp::start(config_for(&db, &graph)).await;
+    let conversation = ana_writes(&app).await;
+
+    let id = app
+        .outbound
+        .queue(
+            conversation,
+            "agent",
+            reply("Olá Ana! It ships today."),
+            Some("wamid.x".into()),
+        )
+        .await
+        .expect("queued");
+    let sent = message_in(&app, id, "sent").await;
+    let wamid = sent.wamid.clone().expect("wamid stored");
+    let requests = graph.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].body["text"]["body"], "Olá Ana! It ships today.");
+    assert_eq!(
+        requests[0].body["biz_opaque_callback_data"],
+        format!("message:{id}")
+    );
+    assert_eq!(requests[0].body["context"]["message_id"], "wamid.x");
+
+    let status = |s: &str| {
+        envelope(
+            json!({"statuses": [{"id": wamid, "status": s, "timestamp": Utc::now().timestamp().to_string()}]}),
+        )
+    };
+    assert_eq!(deliver_json(&app, &status("read")).await.status(), 200);
+    assert_eq!(deliver_json(&app, &status("delivered")).await.status(), 200);
+    message_in(&app, id, "read").await;
+    let convo = conversation::Entity::find_by_id(conversation)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(
+        convo.last_message_preview.as_deref(),
+        Some("Olá Ana! It ships today.")
+    );
+    assert_eq!(graph.requests().len(), 1, "sent exactly once");
+    app.stop().await;
+}
+
+async fn throttling_is_retried_permanent_errors_are_not(engine: Engine) {
+    let graph = FakeGraph::start().await;
+    let db = TestDb::new(engine).await;
+    let app = TestApp::start(config_for(&db, &graph)).await;
+    let conversation = ana_writes(&app).await;
+
+    // 130429 (throughput): retried after a backoff, then sent.
+    graph.fail(400, 130429, "Rate limit hit");
+    let id = app
+        .outbound
+        .queue(conversation, "agent", reply("first"), None)
+        .await
+        .expect("queued");
+    message_in(&app, id, "sent").await;
+    assert_eq!(graph.requests().len(), 2);
+
+    // 131047 (window closed on Meta's side): failed with Meta's reason, never retried.
+    graph.fail(400, 131047, "Re-engagement message");
+    let id = app
+        .outbound
+        .queue(conversation, "agent", reply("second"), None)
+        .await
+        .expect("queued");
+    let failed = message_in(&app, id, "failed").await;
+    assert_eq!(failed.error_code, Some(131047));
+    assert_eq!(
+        failed.error_title.as_deref(),
+        Some("(#131047) Re-engagement message")
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(graph.requests().len(), 3, "not retried");
+
+    // 190 (token): failed, saying what to do.
+    graph.fail(401, 190, "Error validating access token");
+    let id = app
+        .outbound
+        .queue(conversation, "agent", reply("third"), None)
+        .await
+        .expect("queued");
+    let failed = message_in(&app, id, "failed").await;
+    assert_eq!(failed.error_code, Some(190));
+    assert!(failed
+        .error_title
+        .unwrap_or_default()
+        .contains("WHATSAPP_ACCESS_TOKEN"));
+    assert_eq!(app.queue.counts().await.expect("counts").dead, 2);
+    app.stop().await;
+}
+
+async fn the_window_is_enforced_before_meta_is_called(engine: Engine) {
+    let graph = FakeGraph::start().await;
+    let db = TestDb::new(engine).await;
+    let app = TestApp::start(config_for(&db, &graph)).await;
+    let conversation = ana_writes(&app).await;
+    // Ana last wrote 25 hours ago.
+    let mut row: conversation::ActiveModel = conversation::Entity::find_by_id(conversation)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .into();
+    row.last_inbound_at = Set(Some(Utc::now() - chrono::Duration::hours(25)));
+    row.update(&app.db).await.expect("update");
+
+    let refused = app
+        .outbound
+        .queue(conversation, "agent", reply("hello again"), None)
+        .await;
+    assert!(
+        matches!(refused, Err(SendError::WindowClosed { .. })),
+        "{refused:?}"
+    );
+    assert!(refused
+        .expect_err("refused")
+        .to_string()
+        .contains("template"));
+    for (bad, what) in [
+        (reply("   "), "empty"),
+        (reply(&"x".repeat(4097)), "too long"),
+    ] {
+        assert!(
+            app.outbound
+                .queue(conversation, "agent", bad, None)
+                .await
+                .is_err(),
+            "{what}"
+        );
+    }
+    // A template may always be sent.
+    let template = Content::Template {
+        name: "order_update".into(),
+        language: "pt_BR".into(),
+        components: json!([]),
+    };
+    let id = app
+        .outbound
+        .queue(conversation, "agent", template, None)
+        .await
+        .expect("queued");
+    message_in(&app, id, "sent").await;
+    let requests = graph.requests();
+    assert_eq!(requests.len(), 1, "only the template reached Meta");
+    assert_eq!(requests[0].body["type"], "template");
+    app.stop().await;
+}
+
+async fn an_interrupted_send_is_never_repeated(engine: Engine) {
+    let graph = FakeGraph::start().await;
+    let db = TestDb::new(engine).await;
+    // A first process: Ana writes; then it stops.
+    let app = TestApp::start(config_for(&db, &graph)).await;
+    let conversation = ana_writes(&app).await;
+    app.stop().await;
+
+    // What a process that died while calling Meta leaves behind: two messages "sending", with
+    // their jobs.
+    let conn = db.connect().await;
+    let queue = replydesk::jobs::Queue::new(conn.clone(), common::fast_jobs());
+    let mut ids = Vec::new();
+    for body in ["reached Meta", "lost"] {
+        let row = messages::insert_outbound(
+            &conn,
+            NewOutbound {
+                conversation_id: conversation,
+                sender: "agent",
+                kind: "text",
+                body,
+                content: serde_json::to_string(&reply(body)).expect("json"),
+                reply_to_wamid: None,
+            },
+        )
+        .await
+        .expect("insert");
+        assert!(messages::transition(&conn, row.id, "queued", "sending")
+            .await
+            .expect("sending"));
+        queue
+            .enqueue(
+                &conn,
+                &SendMessage { message_id: row.id },
+                Enqueue::default(),
+            )
+            .await
+            .expect("enqueue");
+        ids.push(row.id);
+    }
+
+    let mut config = config_for(&db, &graph);
+    config.whatsapp.confirmation_wait = Duration::from_millis(1500);
+    let app = TestApp::start(config).await;
+    // Meta did get the first one: its status webhook carries our callback and links it.
+    let echo = envelope(
+        json!({"statuses": [{"id": "wamid.recovered", "status": "delivered",
+        "timestamp": Utc::now().timestamp().to_string(), "biz_opaque_callback_data": format!("message:{}", ids[0])}]}),
+    );
+    assert_eq!(deliver_json(&app, &echo).await.status(), 200);
+    let recovered = message_in(&app, ids[0], "delivered").await;
+    assert_eq!(recovered.wamid.as_deref(), Some("wamid.recovered"));
+    // The second never got a confirmation: failed with an explanation, not resent.
+    let lost = message_in(&app, ids[1], "failed").await;
+    assert!(lost
+        .error_title
+        .unwrap_or_default()
+        .contains("never confirmed"));
+    assert!(graph.requests().is_empty(), "nothing was sent again");
+    app.stop().await;
+}
+
+async fn jobs_left_by_a_stopped_server_are_sent_after_restart(engine: Engine) {
+    let graph = FakeGraph::start().await;
+    let db = TestDb::new(engine).await;
+    let app = TestApp::start(config_for(&db, &graph)).await;
+    let conversation = ana_writes(&app).await;
+    app.stop().await;
+
+    // Queued but not yet sent when the server stopped.
+    let conn = db.connect().await;
+    let queue = replydesk::jobs::Queue::new(conn.clone(), common::fast_jobs());
+    let row = messages::insert_outbound(
+        &conn,
+        NewOutbound {
+            conversation_id: conversation,
+            sender: "agent",
+            kind: "text",
+            body: "after the restart",
+            content: serde_json::to_string(&reply("after the restart")).expect("json"),
+            reply_to_wamid: None,
+        },
+    )
+    .await
+    .expect("insert");
+    queue
+        .enqueue(
+            &conn,
+            &SendMessage { message_id: row.id },
+            Enqueue {
+                dedupe_key: Some(format!("send:{}", row.id)),
+                ..Enqueue::default()
+            },
+        )
+        .await
+        .expect("enqueue");
+
+    let app = TestApp::start(config_for(&db, &graph)).await;
+    message_in(&app, row.id, "sent").await;
+    // Run once more from scratch: the job is done, nothing is sent twice.
+    app.stop().await;
+    let app = TestApp::start(config_for(&db, &graph)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(graph.requests().len(), 1);
+    app.stop().await;
+}
