@@ -63,6 +63,38 @@ async fn message_in(app: &TestApp, id: i32, status: &str) -> message::Model {
     .await
 }
 
+/// A message and its send job as a stopped process leaves them: `queued`, or `sending` when it
+/// died while calling Meta.
+async fn left_behind(db: &TestDb, conversation: i32, body: &str, sending: bool) -> i32 {
+    let conn = db.connect().await;
+    let queue = replydesk::jobs::Queue::new(conn.clone(), common::fast_jobs());
+    let row = messages::insert_outbound(
+        &conn,
+        NewOutbound {
+            conversation_id: conversation,
+            sender: "agent",
+            kind: "text",
+            body,
+            content: serde_json::to_string(&reply(body)).expect("json"),
+            reply_to_wamid: None,
+        },
+    )
+    .await
+    .expect("insert");
+    if sending {
+        assert!(messages::transition(&conn, row.id, "queued", "sending")
+            .await
+            .expect("sending"));
+    }
+    let job = SendMessage { message_id: row.id };
+    let dedupe = Enqueue {
+        dedupe_key: Some(format!("send:{}", row.id)),
+        ..Enqueue::default()
+    };
+    queue.enqueue(&conn, &job, dedupe).await.expect("enqueue");
+    row.id
+}
+
 on_both_engines!(
     a_reply_is_sent_once_and_follows_its_statuses,
     throttling_is_retried_permanent_errors_are_not,
@@ -235,36 +267,10 @@ async fn an_interrupted_send_is_never_repeated(engine: Engine) {
 
     // What a process that died while calling Meta leaves behind: two messages "sending", with
     // their jobs.
-    let conn = db.connect().await;
-    let queue = replydesk::jobs::Queue::new(conn.clone(), common::fast_jobs());
-    let mut ids = Vec::new();
-    for body in ["reached Meta", "lost"] {
-        let row = messages::insert_outbound(
-            &conn,
-            NewOutbound {
-                conversation_id: conversation,
-                sender: "agent",
-                kind: "text",
-                body,
-                content: serde_json::to_string(&reply(body)).expect("json"),
-                reply_to_wamid: None,
-            },
-        )
-        .await
-        .expect("insert");
-        assert!(messages::transition(&conn, row.id, "queued", "sending")
-            .await
-            .expect("sending"));
-        queue
-            .enqueue(
-                &conn,
-                &SendMessage { message_id: row.id },
-                Enqueue::default(),
-            )
-            .await
-            .expect("enqueue");
-        ids.push(row.id);
-    }
+    let ids = [
+        left_behind(&db, conversation, "reached Meta", true).await,
+        left_behind(&db, conversation, "lost", true).await,
+    ];
 
     let mut config = config_for(&db, &graph);
     config.whatsapp.confirmation_wait = Duration::from_millis(1500);
@@ -295,35 +301,10 @@ async fn jobs_left_by_a_stopped_server_are_sent_after_restart(engine: Engine) {
     app.stop().await;
 
     // Queued but not yet sent when the server stopped.
-    let conn = db.connect().await;
-    let queue = replydesk::jobs::Queue::new(conn.clone(), common::fast_jobs());
-    let row = messages::insert_outbound(
-        &conn,
-        NewOutbound {
-            conversation_id: conversation,
-            sender: "agent",
-            kind: "text",
-            body: "after the restart",
-            content: serde_json::to_string(&reply("after the restart")).expect("json"),
-            reply_to_wamid: None,
-        },
-    )
-    .await
-    .expect("insert");
-    queue
-        .enqueue(
-            &conn,
-            &SendMessage { message_id: row.id },
-            Enqueue {
-                dedupe_key: Some(format!("send:{}", row.id)),
-                ..Enqueue::default()
-            },
-        )
-        .await
-        .expect("enqueue");
+    let id = left_behind(&db, conversation, "after the restart", false).await;
 
     let app = TestApp::start(config_for(&db, &graph)).await;
-    message_in(&app, row.id, "sent").await;
+    message_in(&app, id, "sent").await;
     // Run once more from scratch: the job is done, nothing is sent twice.
     app.stop().await;
     let app = TestApp::start(config_for(&db, &graph)).await;
