@@ -71,6 +71,11 @@ pub enum Change {
         message_id: i32,
         status: String,
     },
+    /// Something else about a message changed (its media finished downloading, or failed to).
+    MessageUpdated {
+        conversation_id: i32,
+        message_id: i32,
+    },
     ConversationUpdated {
         conversation_id: i32,
     },
@@ -82,6 +87,7 @@ impl Change {
         match self {
             Self::MessageCreated { .. } => "message_created",
             Self::MessageStatus { .. } => "message_status",
+            Self::MessageUpdated { .. } => "message_updated",
             Self::ConversationUpdated { .. } => "conversation_updated",
         }
     }

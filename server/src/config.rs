@@ -56,6 +56,8 @@ pub struct WhatsAppConfig {
     /// How long a send that got no answer from Meta waits for a status webhook to confirm it
     /// before it is declared failed (never resent). Not read from the environment.
     pub confirmation_wait: Duration,
+    /// `WHATSAPP_MEDIA_MAX_MB`: inbound files larger than this are not downloaded.
+    pub media_max_bytes: u64,
 }
 
 impl WhatsAppConfig {
@@ -310,6 +312,20 @@ impl Config {
                 app_secret: secret("WHATSAPP_APP_SECRET")?,
                 verify_token: secret("WHATSAPP_VERIFY_TOKEN")?,
                 confirmation_wait: Duration::from_secs(600),
+                media_max_bytes: match get("WHATSAPP_MEDIA_MAX_MB")? {
+                    None => 100 * 1024 * 1024,
+                    Some(v) => v
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|mb| (1..=1024).contains(mb))
+                        .map(|mb| mb * 1024 * 1024)
+                        .ok_or_else(|| {
+                            ConfigError::new(
+                                "WHATSAPP_MEDIA_MAX_MB",
+                                format!("must be a whole number of megabytes from 1 to 1024 (got {v:?})"),
+                            )
+                        })?,
+                },
             },
             ai: AiConfig {
                 openrouter_api_key: secret("OPENROUTER_API_KEY")?,

@@ -32,12 +32,14 @@ use crate::db;
 use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
 use crate::http::health::health;
 use crate::http::limits::{limit_api_body, limit_webhook_body};
+use crate::http::media_file::{self, MediaFiles};
 use crate::jobs::{Queue, Worker};
 use crate::realtime::push::{self, PushState};
 use crate::realtime::Bus;
 use crate::services::accounts::AccountsService;
 use crate::services::system::SystemService;
 use crate::whatsapp::client::GraphClient;
+use crate::whatsapp::media::{DownloadMedia, MediaDownloads};
 use crate::whatsapp::outbound::{self, Outbound, SendMessage};
 use crate::whatsapp::webhook::{self, WebhookState};
 
@@ -119,6 +121,17 @@ impl Application {
         let bus = Bus::default();
         let graph =
             GraphClient::new(&config.whatsapp).map_err(|e| StartupError::Leptos(e.to_string()))?;
+        let media = MediaDownloads::new(
+            db.clone(),
+            bus.clone(),
+            graph.clone(),
+            &config.data_dir,
+            config.whatsapp.media_max_bytes,
+        );
+        worker.register(move |job: DownloadMedia, ctx| {
+            let media = media.clone();
+            async move { media.run(job, ctx).await }
+        });
         let mut outbound = Outbound::new(
             db.clone(),
             queue.clone(),
@@ -161,6 +174,7 @@ impl Application {
         });
         let webhook = Arc::new(WebhookState {
             db: db.clone(),
+            queue: queue.clone(),
             bus: bus.clone(),
             app_secret: config.whatsapp.app_secret.clone(),
             verify_token: config.whatsapp.verify_token.clone(),
@@ -187,6 +201,13 @@ impl Application {
                 },
             )
             .route("/api/events", get(push::stream).with_state(push))
+            .route(
+                "/api/media/{message_id}",
+                get(media_file::serve).with_state(Arc::new(MediaFiles {
+                    db: db.clone(),
+                    data_dir: config.data_dir.clone(),
+                })),
+            )
             // An API path that matches nothing answers JSON, not the HTML 404 page.
             .route("/api/{*path}", any(api_not_found))
             // Every page and server function above is behind the guard; what follows is not.

@@ -117,7 +117,7 @@ async fn media_is_fetched_in_two_authenticated_steps() {
         .iter()
         .all(|r| r.authorization.as_deref() == Some("Bearer test-access-token")));
     // An expired URL answers 404: the caller fetches the metadata again.
-    graph.answer(404, serde_json::json!({}));
+    graph.answer_on("files", 404, serde_json::json!({}));
     let err = client.download(&info.url).await.expect_err("expired");
     assert!(matches!(err, GraphError::Http { status: 404 }));
 }

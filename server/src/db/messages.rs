@@ -186,6 +186,44 @@ pub async fn mark_failed(
         .map(|_| ())
 }
 
+/// An inbound file is stored under `DATA_DIR` at `path`.
+pub async fn media_ready(
+    db: &impl ConnectionTrait,
+    id: i32,
+    path: &str,
+    mime: Option<String>,
+    size: i64,
+    sha256: &str,
+) -> Result<(), DbErr> {
+    Entity::update_many()
+        .set(ActiveModel {
+            media_path: Set(Some(path.to_owned())),
+            media_mime: Set(mime),
+            media_size: Set(Some(size)),
+            media_sha256: Set(Some(sha256.to_owned())),
+            media_status: Set(Some("ready".to_owned())),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// An inbound file could not be downloaded; `reason` is shown on the message.
+pub async fn media_failed(db: &impl ConnectionTrait, id: i32, reason: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .set(ActiveModel {
+            media_status: Set(Some("failed".to_owned())),
+            error_title: Set(Some(reason.chars().take(256).collect())),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusOutcome {
     Applied {

@@ -14,7 +14,10 @@ pub mod settings;
 use std::time::Duration;
 
 use migration::MigratorTrait;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, Statement, TransactionTrait,
+};
 
 /// Which engine this deployment runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,4 +76,22 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// Whether the database answers.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
+}
+
+/// Begins a transaction that will write, holding the write lock from its first statement.
+///
+/// SQLite starts a transaction as a reader; if it reads first and another connection commits a
+/// write before this one writes, the upgrade fails at once with "database is locked" (the busy
+/// timeout cannot help: its snapshot is stale). Starting with a write statement takes the write
+/// lock up front, waiting politely for other writers. PostgreSQL needs nothing.
+pub async fn write_txn(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        txn.execute(Statement::from_string(
+            DbBackend::Sqlite,
+            "UPDATE jobs SET id = id WHERE id = -1",
+        ))
+        .await?;
+    }
+    Ok(txn)
 }

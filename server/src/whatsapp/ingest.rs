@@ -6,12 +6,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use app::model::Change;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 
+use super::media::DownloadMedia;
 use super::outbound::callback_message;
 use super::payload::Delivery;
 use crate::db::messages::StatusOutcome;
 use crate::db::{conversations, customers, events, messages, pending_statuses};
+use crate::jobs::{Enqueue, Queue, QueueError};
 use crate::realtime::Bus;
 
 /// What a delivery changed, for logs and tests.
@@ -29,6 +31,7 @@ pub struct IngestReport {
 /// Stores `delivery`, then publishes what changed to open dashboards.
 pub async fn ingest(
     db: &DatabaseConnection,
+    queue: &Queue,
     bus: &Bus,
     delivery: &Delivery,
 ) -> Result<IngestReport, DbErr> {
@@ -45,9 +48,7 @@ pub async fn ingest(
     let mut inbound: Vec<_> = delivery.messages.iter().collect();
     inbound.sort_by_key(|m| m.sent_at);
 
-    // The first statement of the transaction is a write, so SQLite takes the write lock at once
-    // instead of failing to upgrade a read snapshot under concurrent deliveries.
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let now = Utc::now();
     let mut changes = Vec::new();
     let mut touched = BTreeSet::new();
@@ -73,6 +74,20 @@ pub async fn ingest(
                     conversation_id: conversation.id,
                     message_id,
                 });
+                if message.media.is_some() {
+                    let job = DownloadMedia { message_id };
+                    let options = Enqueue {
+                        dedupe_key: Some(format!("media:{}", message.wamid)),
+                        ..Enqueue::default()
+                    };
+                    queue
+                        .enqueue(&txn, &job, options)
+                        .await
+                        .map_err(|e| match e {
+                            QueueError::Db(e) => e,
+                            other => DbErr::Custom(other.to_string()),
+                        })?;
+                }
                 touched.insert(conversation.id);
                 report.stored += 1;
             }

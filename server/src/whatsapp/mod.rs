@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod ingest;
+pub mod media;
 pub mod outbound;
 pub mod payload;
 pub mod signature;

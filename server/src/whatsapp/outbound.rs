@@ -148,7 +148,7 @@ impl Outbound {
             }
             Content::Template { name, .. } => ("template", format!("[template: {name}]")),
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::db::write_txn(&self.db).await?;
         let (conversation, _) = conversations::with_customer(&txn, conversation_id)
             .await?
             .ok_or(SendError::NoConversation)?;

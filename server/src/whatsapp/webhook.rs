@@ -14,11 +14,13 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{ingest, payload, signature};
 use crate::error::respond;
+use crate::jobs::Queue;
 use crate::realtime::Bus;
 
 #[derive(Clone)]
 pub struct WebhookState {
     pub db: DatabaseConnection,
+    pub queue: Queue,
     pub bus: Bus,
     pub app_secret: Option<SecretString>,
     pub verify_token: Option<SecretString>,
@@ -90,7 +92,7 @@ pub async fn receive(State(state): State<Shared>, headers: HeaderMap, body: Byte
     for other in &delivery.other {
         tracing::info!(field = %other, "WhatsApp webhook change acknowledged");
     }
-    match ingest::ingest(&state.db, &state.bus, &delivery).await {
+    match ingest::ingest(&state.db, &state.queue, &state.bus, &delivery).await {
         Ok(report) => {
             tracing::debug!(?report, "WhatsApp webhook stored");
             StatusCode::OK.into_response()

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use sha2::Digest;
 
 pub const TOKEN: &str = "test-access-token";
 pub const PHONE_ID: &str = "301122334455667";
@@ -24,10 +25,13 @@ pub struct Recorded {
     pub body: Value,
 }
 
+/// A canned answer: (route, HTTP status, JSON body).
+type Scripted = (&'static str, u16, Value);
+
 #[derive(Clone, Default)]
 struct Shared {
     requests: Arc<Mutex<Vec<Recorded>>>,
-    script: Arc<Mutex<VecDeque<(u16, Value)>>>,
+    script: Arc<Mutex<VecDeque<Scripted>>>,
     base: Arc<Mutex<String>>,
 }
 
@@ -49,8 +53,11 @@ fn record(shared: &Shared, method: &str, path: String, headers: &HeaderMap, body
     });
 }
 
-fn scripted(shared: &Shared) -> Option<Response> {
-    let (status, body) = shared.script.lock().expect("lock").pop_front()?;
+/// The next scripted answer for `route` ("messages", "media" or "files"), if any.
+fn scripted(shared: &Shared, route: &str) -> Option<Response> {
+    let mut script = shared.script.lock().expect("lock");
+    let at = script.iter().position(|(r, _, _)| *r == route)?;
+    let (_, status, body) = script.remove(at)?;
     Some((StatusCode::from_u16(status).expect("status"), Json(body)).into_response())
 }
 
@@ -68,7 +75,7 @@ async fn messages(
         &headers,
         body,
     );
-    if let Some(answer) = scripted(&shared) {
+    if let Some(answer) = scripted(&shared, "messages") {
         return answer;
     }
     let n = shared.requests.lock().expect("lock").len();
@@ -91,12 +98,13 @@ async fn media(
         &headers,
         Value::Null,
     );
-    if let Some(answer) = scripted(&shared) {
+    if let Some(answer) = scripted(&shared, "media") {
         return answer;
     }
     let base = shared.base.lock().expect("lock").clone();
     Json(json!({"messaging_product": "whatsapp", "url": format!("{base}/files/{id}?ext=1&hash=x"),
-                "mime_type": "audio/ogg; codecs=opus", "sha256": "abc", "file_size": FILE.len().to_string(), "id": id}))
+                "mime_type": "audio/ogg; codecs=opus", "sha256": hex::encode(sha2::Sha256::digest(FILE)),
+                "file_size": FILE.len().to_string(), "id": id}))
     .into_response()
 }
 
@@ -117,7 +125,7 @@ async fn file(
     {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    if let Some(answer) = scripted(&shared) {
+    if let Some(answer) = scripted(&shared, "files") {
         return answer;
     }
     ([("content-type", "audio/ogg")], FILE).into_response()
@@ -140,13 +148,18 @@ impl FakeGraph {
         Self { url, shared }
     }
 
-    /// The next answers, in order: (HTTP status, JSON body).
+    /// The next answers of the messages endpoint, in order: (HTTP status, JSON body).
     pub fn answer(&self, status: u16, body: Value) {
+        self.answer_on("messages", status, body);
+    }
+
+    /// The next answer of `route`: "messages", "media" (look-up) or "files" (download).
+    pub fn answer_on(&self, route: &'static str, status: u16, body: Value) {
         self.shared
             .script
             .lock()
             .expect("lock")
-            .push_back((status, body));
+            .push_back((route, status, body));
     }
 
     /// A Graph API error answer with Meta's shape.

@@ -92,6 +92,8 @@ impl TestDb {
         config.data_dir = self.data_dir.path().to_path_buf();
         config.database_url = SecretString::from(self.url.clone());
         config.jobs = fast_jobs();
+        // Tests never reach out: without a fake Graph server, Graph calls fail at once here.
+        config.whatsapp.graph_url = url::Url::parse("http://127.0.0.1:9/").expect("url");
         config
     }
 
