@@ -100,3 +100,90 @@ pub struct PushEvent {
     pub id: i32,
     pub change: Change,
 }
+
+/// Conversation states the owner sets (a new customer message reopens a conversation).
+pub const CONVERSATION_STATUSES: &[&str] = &["open", "closed", "archived"];
+
+/// Filters and paging of the conversation list. Everything is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationQuery {
+    /// "open", "closed" or "archived".
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Only conversations with the AI switched on (true) or off (false).
+    #[serde(default)]
+    pub ai: Option<bool>,
+    /// Only conversations whose customer asked for a person.
+    #[serde(default)]
+    pub needs_human: Option<bool>,
+    /// Matches the customer's name, phone or WhatsApp id, or any message's text.
+    #[serde(default)]
+    pub search: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 30).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass back to get the next page; absent on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// A conversation as the inbox lists it. Times are RFC 3339 (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: i32,
+    pub customer_id: i32,
+    /// The owner's name for the customer, else their WhatsApp profile name, else the phone.
+    pub name: String,
+    pub phone: Option<String>,
+    pub wa_id: String,
+    pub status: String,
+    pub ai_enabled: bool,
+    /// "none", "requested" (the customer asked for a person) or "human".
+    pub handoff: String,
+    pub priority: bool,
+    pub unread_count: i32,
+    pub last_message_at: Option<String>,
+    pub last_message_preview: Option<String>,
+    /// When free-form replies stop being allowed (24 hours after the customer's last message).
+    pub window_closes_at: Option<String>,
+}
+
+/// One message in a thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: i32,
+    /// "inbound" or "outbound".
+    pub direction: String,
+    /// "customer", "ai", "agent" or "system".
+    pub sender: String,
+    pub kind: String,
+    pub body: String,
+    /// Delivery status ("received" for inbound).
+    pub status: String,
+    /// Why sending or downloading failed, in words.
+    pub error: Option<String>,
+    pub error_code: Option<i32>,
+    pub reply_to_id: Option<i32>,
+    /// `/api/media/{id}` once an inbound file is downloaded.
+    pub media_url: Option<String>,
+    pub media_mime: Option<String>,
+    /// "pending", "ready" or "failed" for messages with a file.
+    pub media_status: Option<String>,
+    pub sent_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thread {
+    pub conversation: ConversationSummary,
+    /// Oldest first.
+    pub messages: Vec<MessageView>,
+    /// Pass as `before` to load older messages; absent at the start of the conversation.
+    pub older_cursor: Option<i32>,
+}

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::error::AppError;
-use crate::model::{AuthState, Health, Overview, OwnerId, OwnerView, SetupInput};
+use crate::model::{
+    AuthState, ConversationQuery, ConversationSummary, Health, MessageView, Overview, OwnerId,
+    OwnerView, Page, SetupInput, Thread,
+};
 
 /// The owner's account.
 #[async_trait]
@@ -26,6 +29,31 @@ pub trait Accounts: Send + Sync {
         new: &str,
         keep_session: Option<&str>,
     ) -> Result<(), AppError>;
+}
+
+/// Conversations with customers, and replying to them.
+#[async_trait]
+pub trait Inbox: Send + Sync {
+    async fn conversations(
+        &self,
+        query: ConversationQuery,
+    ) -> Result<Page<ConversationSummary>, AppError>;
+    /// Up to `limit` messages before message `before` (the newest when `None`), oldest first.
+    async fn thread(
+        &self,
+        conversation_id: i32,
+        before: Option<i32>,
+        limit: Option<u32>,
+    ) -> Result<Thread, AppError>;
+    /// Queues a text from the owner; refused outside the 24-hour window.
+    async fn send_text(
+        &self,
+        conversation_id: i32,
+        body: String,
+        reply_to: Option<i32>,
+    ) -> Result<MessageView, AppError>;
+    async fn mark_read(&self, conversation_id: i32) -> Result<(), AppError>;
+    async fn set_status(&self, conversation_id: i32, status: String) -> Result<(), AppError>;
 }
 
 /// The state of this deployment.

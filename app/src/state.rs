@@ -5,12 +5,13 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::ports::{Accounts, System};
+use crate::ports::{Accounts, Inbox, System};
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub accounts: Arc<dyn Accounts>,
+    pub inbox: Arc<dyn Inbox>,
     pub system: Arc<dyn System>,
 }
 

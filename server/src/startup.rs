@@ -37,6 +37,7 @@ use crate::jobs::{Queue, Worker};
 use crate::realtime::push::{self, PushState};
 use crate::realtime::Bus;
 use crate::services::accounts::AccountsService;
+use crate::services::inbox::InboxService;
 use crate::services::system::SystemService;
 use crate::whatsapp::client::GraphClient;
 use crate::whatsapp::media::{DownloadMedia, MediaDownloads};
@@ -154,9 +155,11 @@ impl Application {
             .map_err(|e| StartupError::Leptos(e.to_string()))?
             .leptos_options;
         leptos_options.site_addr = SocketAddr::new(config.host, config.port);
+        let inbox = Arc::new(InboxService::new(db.clone(), bus.clone(), outbound.clone()));
         let state = AppState {
             leptos_options,
             accounts: accounts.clone(),
+            inbox,
             system: system.clone(),
         };
 

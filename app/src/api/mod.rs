@@ -5,6 +5,7 @@
 //! [`PUBLIC_ENDPOINTS`] (the server's auth layer enforces this before the function runs).
 
 pub mod auth;
+pub mod inbox;
 pub mod system;
 
 /// Server functions that work without a session. Everything else answers 401.

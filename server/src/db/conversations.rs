@@ -100,3 +100,112 @@ pub async fn with_customer(
         .await?;
     Ok(customer.map(|customer| (conversation, customer)))
 }
+
+/// Filters of the conversation list, already validated.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub ai: Option<bool>,
+    pub needs_human: Option<bool>,
+    /// Lower-cased text to find in names, phones and messages.
+    pub search: Option<String>,
+    /// Continue after this (last_message_at, id).
+    pub after: Option<(DateTime<Utc>, i32)>,
+    pub limit: u64,
+}
+
+/// `text` as a LIKE pattern matching it anywhere, with LIKE's own wildcards escaped.
+fn contains(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Newest activity first.
+pub async fn list(db: &impl ConnectionTrait, filter: &ListFilter) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::sea_query::{Func, LikeExpr, Query};
+    use sea_orm::{Condition, QueryOrder, QuerySelect};
+
+    use super::entities::{customer, message};
+
+    let mut condition = Condition::all().add(Column::LastMessageAt.is_not_null());
+    if let Some(status) = &filter.status {
+        condition = condition.add(Column::Status.eq(status.as_str()));
+    }
+    if let Some(ai) = filter.ai {
+        condition = condition.add(Column::AiEnabled.eq(ai));
+    }
+    match filter.needs_human {
+        Some(true) => condition = condition.add(Column::Handoff.ne("none")),
+        Some(false) => condition = condition.add(Column::Handoff.eq("none")),
+        None => {}
+    }
+    if let Some(search) = &filter.search {
+        let like = || LikeExpr::new(contains(search)).escape('\\');
+        let lower = |col: customer::Column| Expr::expr(Func::lower(Expr::col(col)));
+        let customers = Query::select()
+            .column(customer::Column::Id)
+            .from(customer::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(lower(customer::Column::ProfileName).like(like()))
+                    .add(lower(customer::Column::DisplayName).like(like()))
+                    .add(lower(customer::Column::Phone).like(like()))
+                    .add(lower(customer::Column::WaId).like(like())),
+            )
+            .to_owned();
+        let messages = Query::select()
+            .column(message::Column::ConversationId)
+            .from(message::Entity)
+            .and_where(Expr::expr(Func::lower(Expr::col(message::Column::Body))).like(like()))
+            .to_owned();
+        condition = condition.add(
+            Condition::any()
+                .add(Column::CustomerId.in_subquery(customers))
+                .add(Column::Id.in_subquery(messages)),
+        );
+    }
+    if let Some((at, id)) = filter.after {
+        condition = condition.add(
+            Condition::any().add(Column::LastMessageAt.lt(at)).add(
+                Condition::all()
+                    .add(Column::LastMessageAt.eq(at))
+                    .add(Column::Id.lt(id)),
+            ),
+        );
+    }
+    Entity::find()
+        .filter(condition)
+        .order_by_desc(Column::LastMessageAt)
+        .order_by_desc(Column::Id)
+        .limit(filter.limit)
+        .all(db)
+        .await
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).one(db).await
+}
+
+/// Sets the status; returns whether the conversation exists.
+pub async fn set_status(db: &impl ConnectionTrait, id: i32, status: &str) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Clears the unread count; returns whether the conversation exists.
+pub async fn mark_read(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::UnreadCount, Expr::value(0))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

@@ -47,6 +47,11 @@ pub async fn upsert_seen(
     Ok(rows)
 }
 
+pub async fn by_ids(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Entity::find().filter(Column::Id.is_in(ids)).all(db).await
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -120,6 +120,21 @@ pub async fn insert_outbound(
     .await
 }
 
+/// Up to `limit` messages of a conversation before message id `before`, newest first.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    conversation_id: i32,
+    before: Option<i32>,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut query = Entity::find().filter(Column::ConversationId.eq(conversation_id));
+    if let Some(before) = before {
+        query = query.filter(Column::Id.lt(before));
+    }
+    query.order_by_desc(Column::Id).limit(limit).all(db).await
+}
+
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<Model>, DbErr> {
     Entity::find_by_id(id).one(db).await
 }

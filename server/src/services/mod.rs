@@ -1,4 +1,5 @@
 //! One implementation per port of `app::ports`: thin, orchestrating the modules below.
 
 pub mod accounts;
+pub mod inbox;
 pub mod system;

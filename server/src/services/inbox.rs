@@ -1,0 +1,339 @@
+use std::collections::HashMap;
+
+use app::error::AppError;
+use app::model::{
+    Change, ConversationQuery, ConversationSummary, MessageView, Page, Thread,
+    CONVERSATION_STATUSES,
+};
+use app::ports::Inbox;
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+
+use crate::db::entities::{conversation, customer, message};
+use crate::db::{conversations, customers, events, messages};
+use crate::error::internal;
+use crate::realtime::Bus;
+use crate::whatsapp::client::Content;
+use crate::whatsapp::outbound::{window_closes, Outbound, SendError};
+
+const DEFAULT_PAGE: u32 = 30;
+const MAX_PAGE: u32 = 100;
+const MAX_SEARCH_CHARS: usize = 200;
+
+pub struct InboxService {
+    db: DatabaseConnection,
+    bus: Bus,
+    outbound: Outbound,
+}
+
+fn db_failed(err: DbErr) -> AppError {
+    internal("database error in the inbox", err)
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn page_size(limit: Option<u32>) -> Result<u64, AppError> {
+    match limit.unwrap_or(DEFAULT_PAGE) {
+        n @ 1..=MAX_PAGE => Ok(u64::from(n)),
+        _ => Err(AppError::invalid(
+            "limit",
+            format!("Ask for 1 to {MAX_PAGE} items."),
+        )),
+    }
+}
+
+/// Conversation cursors are `<last activity in ms>.<id>`: stable while new activity arrives.
+fn encode_cursor(row: &conversation::Model) -> Option<String> {
+    row.last_message_at
+        .map(|at| format!("{}.{}", at.timestamp_millis(), row.id))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i32), AppError> {
+    let invalid = || {
+        AppError::invalid(
+            "cursor",
+            "This page cursor is not valid; start from the first page.",
+        )
+    };
+    let (millis, id) = cursor.split_once('.').ok_or_else(invalid)?;
+    let at = millis
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)
+        .ok_or_else(invalid)?;
+    Ok((at, id.parse().map_err(|_| invalid())?))
+}
+
+fn summary(row: &conversation::Model, customer: Option<&customer::Model>) -> ConversationSummary {
+    let name = customer
+        .and_then(|c| c.display_name.clone().or_else(|| c.profile_name.clone()))
+        .or_else(|| customer.and_then(|c| c.phone.clone()))
+        .or_else(|| customer.map(|c| c.wa_id.clone()))
+        .unwrap_or_default();
+    ConversationSummary {
+        id: row.id,
+        customer_id: row.customer_id,
+        name,
+        phone: customer.and_then(|c| c.phone.clone()),
+        wa_id: customer.map(|c| c.wa_id.clone()).unwrap_or_default(),
+        status: row.status.clone(),
+        ai_enabled: row.ai_enabled,
+        handoff: row.handoff.clone(),
+        priority: row.priority,
+        unread_count: row.unread_count,
+        last_message_at: row.last_message_at.map(time),
+        last_message_preview: row.last_message_preview.clone(),
+        window_closes_at: window_closes(row.last_inbound_at).map(time),
+    }
+}
+
+fn view(row: &message::Model) -> MessageView {
+    let media_ready = row.media_status.as_deref() == Some("ready");
+    MessageView {
+        id: row.id,
+        direction: row.direction.clone(),
+        sender: row.sender.clone(),
+        kind: row.kind.clone(),
+        body: row.body.clone(),
+        status: row.status.clone(),
+        error: match (&row.error_title, &row.error_detail) {
+            (Some(title), Some(detail)) => Some(format!("{title}: {detail}")),
+            (title, detail) => title.clone().or_else(|| detail.clone()),
+        },
+        error_code: row.error_code,
+        reply_to_id: row.reply_to_id,
+        media_url: media_ready.then(|| format!("/api/media/{}", row.id)),
+        media_mime: row.media_mime.clone(),
+        media_status: row.media_status.clone(),
+        sent_at: time(row.sent_at),
+    }
+}
+
+impl InboxService {
+    pub fn new(db: DatabaseConnection, bus: Bus, outbound: Outbound) -> Self {
+        Self { db, bus, outbound }
+    }
+
+    async fn summary_of(&self, id: i32) -> Result<ConversationSummary, AppError> {
+        let (row, customer) = conversations::with_customer(&self.db, id)
+            .await
+            .map_err(db_failed)?
+            .ok_or_else(|| AppError::not_found("There is no such conversation."))?;
+        Ok(summary(&row, Some(&customer)))
+    }
+
+    /// Runs `update` on a conversation and tells open dashboards.
+    async fn change<F>(&self, id: i32, update: F) -> Result<(), AppError>
+    where
+        F: for<'t> FnOnce(
+            &'t sea_orm::DatabaseTransaction,
+        ) -> futures::future::BoxFuture<'t, Result<bool, DbErr>>,
+    {
+        let txn = self.db.begin().await.map_err(db_failed)?;
+        if !update(&txn).await.map_err(db_failed)? {
+            return Err(AppError::not_found("There is no such conversation."));
+        }
+        let recorded = events::record(
+            &txn,
+            vec![Change::ConversationUpdated {
+                conversation_id: id,
+            }],
+        )
+        .await
+        .map_err(db_failed)?;
+        txn.commit().await.map_err(db_failed)?;
+        self.bus.publish(recorded);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Inbox for InboxService {
+    async fn conversations(
+        &self,
+        query: ConversationQuery,
+    ) -> Result<Page<ConversationSummary>, AppError> {
+        if let Some(status) = &query.status {
+            if !CONVERSATION_STATUSES.contains(&status.as_str()) {
+                return Err(AppError::invalid(
+                    "status",
+                    "The status is open, closed or archived.",
+                ));
+            }
+        }
+        let search = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase);
+        if search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
+        {
+            return Err(AppError::invalid(
+                "search",
+                format!("Search for at most {MAX_SEARCH_CHARS} characters."),
+            ));
+        }
+        let limit = page_size(query.limit)?;
+        let filter = conversations::ListFilter {
+            status: query.status,
+            ai: query.ai,
+            needs_human: query.needs_human,
+            search,
+            after: query.cursor.as_deref().map(decode_cursor).transpose()?,
+            // One more than asked: tells whether there is a next page.
+            limit: limit + 1,
+        };
+        let mut rows = conversations::list(&self.db, &filter)
+            .await
+            .map_err(db_failed)?;
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let people: HashMap<i32, customer::Model> =
+            customers::by_ids(&self.db, rows.iter().map(|r| r.customer_id).collect())
+                .await
+                .map_err(db_failed)?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+        Ok(Page {
+            next_cursor: if more {
+                rows.last().and_then(encode_cursor)
+            } else {
+                None
+            },
+            items: rows
+                .iter()
+                .map(|row| summary(row, people.get(&row.customer_id)))
+                .collect(),
+        })
+    }
+
+    async fn thread(
+        &self,
+        conversation_id: i32,
+        before: Option<i32>,
+        limit: Option<u32>,
+    ) -> Result<Thread, AppError> {
+        let conversation = self.summary_of(conversation_id).await?;
+        let limit = page_size(limit)?;
+        let mut rows = messages::page(&self.db, conversation_id, before, limit + 1)
+            .await
+            .map_err(db_failed)?;
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        rows.reverse();
+        Ok(Thread {
+            conversation,
+            older_cursor: if more {
+                rows.first().map(|m| m.id)
+            } else {
+                None
+            },
+            messages: rows.iter().map(view).collect(),
+        })
+    }
+
+    async fn send_text(
+        &self,
+        conversation_id: i32,
+        body: String,
+        reply_to: Option<i32>,
+    ) -> Result<MessageView, AppError> {
+        let reply_to = match reply_to {
+            Some(id) => messages::by_id(&self.db, id)
+                .await
+                .map_err(db_failed)?
+                .filter(|m| m.conversation_id == conversation_id)
+                .and_then(|m| m.wamid),
+            None => None,
+        };
+        let content = Content::Text {
+            body,
+            preview_url: true,
+        };
+        let id = match self
+            .outbound
+            .queue(conversation_id, "agent", content, reply_to)
+            .await
+        {
+            Ok(id) => id,
+            Err(SendError::NoConversation) => {
+                return Err(AppError::not_found("There is no such conversation."))
+            }
+            Err(e @ (SendError::Empty | SendError::TooLong)) => {
+                return Err(AppError::invalid("body", e.to_string()))
+            }
+            Err(e @ SendError::WindowClosed { .. }) => {
+                return Err(AppError::conflict(e.to_string()))
+            }
+            Err(e) => return Err(internal("queueing a reply failed", e)),
+        };
+        let row = messages::by_id(&self.db, id)
+            .await
+            .map_err(db_failed)?
+            .ok_or_else(AppError::internal)?;
+        Ok(view(&row))
+    }
+
+    async fn mark_read(&self, conversation_id: i32) -> Result<(), AppError> {
+        self.change(conversation_id, |txn| {
+            Box::pin(conversations::mark_read(txn, conversation_id))
+        })
+        .await
+    }
+
+    async fn set_status(&self, conversation_id: i32, status: String) -> Result<(), AppError> {
+        if !CONVERSATION_STATUSES.contains(&status.as_str()) {
+            return Err(AppError::invalid(
+                "status",
+                "The status is open, closed or archived.",
+            ));
+        }
+        self.change(conversation_id, move |txn| {
+            Box::pin(async move { conversations::set_status(txn, conversation_id, &status).await })
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_junk() {
+        let at = DateTime::from_timestamp_millis(1_764_131_400_123).expect("time");
+        let row = conversation::Model {
+            id: 7,
+            customer_id: 1,
+            status: "open".into(),
+            ai_enabled: true,
+            handoff: "none".into(),
+            handoff_reason: None,
+            ai_paused_until: None,
+            priority: false,
+            unread_count: 0,
+            last_inbound_at: None,
+            last_message_at: Some(at),
+            last_message_preview: None,
+            tags: "[]".into(),
+            created_at: at,
+            updated_at: at,
+        };
+        let cursor = encode_cursor(&row).expect("cursor");
+        assert_eq!(decode_cursor(&cursor).expect("valid"), (at, 7));
+        for junk in ["", "abc", "1.x", "x.1", "99999999999999999999.1"] {
+            assert_eq!(
+                decode_cursor(junk).expect_err("junk").field.as_deref(),
+                Some("cursor"),
+                "{junk}"
+            );
+        }
+    }
+}
