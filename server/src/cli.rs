@@ -19,15 +19,20 @@ Usage:
   replydesk reset-password --email EMAIL   Set a new owner password read from standard input
                                            (or generated and printed when none is given)
                                            and log out every session of that owner
+  replydesk simulate [options]             Post signed WhatsApp webhook deliveries to a
+                                           server, and report throughput and latency
+                                           (replydesk simulate --help)
   replydesk --help | --version
 
 Configuration comes from environment variables; see .env.example.";
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Command {
     Serve,
     Migrate { status_only: bool },
     ResetPassword { email: String },
+    Simulate(crate::simulate::Options),
+    SimulateHelp,
     Help,
     Version,
 }
@@ -49,6 +54,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             email: flag.trim_start_matches("--email=").to_owned(),
         }),
         ["reset-password", ..] => Err("reset-password needs --email EMAIL".to_owned()),
+        ["simulate", "--help" | "-h"] => Ok(Command::SimulateHelp),
+        ["simulate", rest @ ..] => crate::simulate::parse(rest).map(Command::Simulate),
         _ => Err(format!("unknown command: {}\n\n{USAGE}", words.join(" "))),
     }
 }
@@ -64,6 +71,18 @@ pub async fn migrate(config: &Config, status_only: bool) -> anyhow::Result<()> {
         println!("Database is up to date.");
     }
     db.close().await?;
+    Ok(())
+}
+
+pub async fn simulate(config: &Config, options: &crate::simulate::Options) -> anyhow::Result<()> {
+    let report = crate::simulate::run(options, config.whatsapp.app_secret.clone()).await?;
+    crate::simulate::print(options, &report);
+    if report.failed > 0 {
+        anyhow::bail!(
+            "{} deliveries were not acknowledged with 200",
+            report.failed
+        );
+    }
     Ok(())
 }
 

@@ -11,6 +11,7 @@ pub mod http;
 pub mod jobs;
 pub mod realtime;
 pub mod services;
+pub mod simulate;
 pub mod startup;
 pub mod telemetry;
 pub mod whatsapp;

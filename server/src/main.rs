@@ -17,6 +17,10 @@ fn main() -> ExitCode {
             println!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
         }
+        Command::SimulateHelp => {
+            println!("{}", replydesk::simulate::USAGE);
+            return ExitCode::SUCCESS;
+        }
         Command::Version => {
             println!("replydesk {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         match command {
             Command::Migrate { status_only } => report(cli::migrate(&config, status_only).await),
             Command::ResetPassword { email } => report(cli::reset_password(&config, &email).await),
+            Command::Simulate(options) => report(cli::simulate(&config, &options).await),
             _ => serve(config).await,
         }
     })

@@ -3,8 +3,8 @@
 use app::model::{Change, PushEvent};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement,
 };
 
 use super::entities::event::{ActiveModel, Column, Entity, Model};
@@ -35,19 +35,26 @@ pub async fn record(
         .await?;
     }
     let now = Utc::now();
-    let mut recorded = Vec::with_capacity(changes.len());
-    for change in changes {
-        let row = ActiveModel {
+    let mut rows = Vec::with_capacity(changes.len());
+    for change in &changes {
+        rows.push(ActiveModel {
             kind: Set(change.kind().to_owned()),
-            payload: Set(serde_json::to_string(&change).map_err(|e| DbErr::Custom(e.to_string()))?),
+            payload: Set(serde_json::to_string(change).map_err(|e| DbErr::Custom(e.to_string()))?),
             created_at: Set(now),
             ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        recorded.push(PushEvent { id: row.id, change });
+        });
     }
-    Ok(recorded)
+    // One statement for all of them; RETURNING gives the ids in insertion order.
+    let inserted = Entity::insert_many(rows)
+        .exec_with_returning_many(txn)
+        .await?;
+    let mut ids: Vec<i32> = inserted.into_iter().map(|row| row.id).collect();
+    ids.sort_unstable();
+    Ok(ids
+        .into_iter()
+        .zip(changes)
+        .map(|(id, change)| PushEvent { id, change })
+        .collect())
 }
 
 /// Up to `limit` events after `after`, oldest first.

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use app::model::Change;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use super::media::DownloadMedia;
 use super::outbound::callback_message;
@@ -48,7 +48,13 @@ pub async fn ingest(
     let mut inbound: Vec<_> = delivery.messages.iter().collect();
     inbound.sort_by_key(|m| m.sent_at);
 
-    let txn = crate::db::write_txn(db).await?;
+    // With messages, the first statement (the customer upsert) writes and takes SQLite's write
+    // lock; a status-only delivery reads first and must take it explicitly.
+    let txn = if inbound.is_empty() {
+        crate::db::write_txn(db).await?
+    } else {
+        db.begin().await?
+    };
     let now = Utc::now();
     let mut changes = Vec::new();
     let mut touched = BTreeSet::new();
