@@ -254,7 +254,8 @@ impl Application {
     ) -> Result<(), StartupError> {
         let stop_rx = self.stopping.subscribe();
         let mut workers = self.worker.spawn(stop_rx.clone());
-        let housekeeping = tokio::spawn(housekeeping(self.db.clone(), stop_rx));
+        let housekeeping = tokio::spawn(housekeeping(self.db.clone(), stop_rx.clone()));
+        let checkpoints = tokio::spawn(checkpoints(self.db.clone(), stop_rx));
 
         let stopping = self.stopping.clone();
         let served = axum::serve(
@@ -279,6 +280,7 @@ impl Application {
             workers.abort_all();
         }
         let _ = housekeeping.await;
+        let _ = checkpoints.await;
         let _ = self.db.close().await;
         tracing::info!("stopped");
         served.map_err(StartupError::Serve)
@@ -290,6 +292,19 @@ async fn api_not_found(uri: Uri) -> Response {
         "There is no API endpoint at {}.",
         uri.path()
     )))
+}
+
+/// Every second: a passive WAL checkpoint (SQLite), off the request path.
+async fn checkpoints(db: DatabaseConnection, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = db::checkpoint(&db).await {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// How long a delivery status may wait for its message (see `pending_statuses`).
