@@ -46,6 +46,8 @@ pub struct Overview {
     pub business_name: String,
     pub public_url: Option<String>,
     pub whatsapp_configured: bool,
+    /// A WhatsApp problem the owner must fix (an invalid access token), in words.
+    pub whatsapp_problem: Option<String>,
     pub ai_configured: bool,
     pub jobs: JobCounts,
 }

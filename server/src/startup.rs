@@ -1,6 +1,7 @@
 //! Boot: data directory, database, migrations, the owner from the environment, services,
 //! router, background tasks; and an orderly stop.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use app::ports::System;
 use app::state::AppState;
 use app::{shell, App};
+use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
@@ -138,7 +140,7 @@ impl Application {
             queue.clone(),
             bus.clone(),
             graph,
-            outbound::DEFAULT_RATE_PER_SECOND,
+            outbound_rate(&db).await,
         );
         outbound.uncertain_after = config.whatsapp.confirmation_wait;
         {
@@ -222,7 +224,9 @@ impl Application {
                 "/api/webhook/whatsapp",
                 get(webhook::verify)
                     .post(webhook::receive)
-                    .layer(from_fn(limit_webhook_body))
+                    .layer::<_, Infallible>(from_fn(limit_webhook_body))
+                    // The layer above is the limit; axum's own 2 MB default would cut below it.
+                    .layer::<_, Infallible>(DefaultBodyLimit::disable())
                     .with_state(webhook),
             )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -292,6 +296,26 @@ async fn api_not_found(uri: Uri) -> Response {
         "There is no API endpoint at {}.",
         uri.path()
     )))
+}
+
+/// The outbound rate setting, or Meta's default cap when it is unset or unusable.
+async fn outbound_rate(db: &DatabaseConnection) -> u32 {
+    let stored = db::settings::get(db, db::settings::keys::OUTBOUND_RATE)
+        .await
+        .ok()
+        .flatten();
+    match stored.as_deref().map(str::parse::<u32>) {
+        None => outbound::DEFAULT_RATE_PER_SECOND,
+        Some(Ok(rate)) if (1..=1000).contains(&rate) => rate,
+        Some(_) => {
+            tracing::warn!(
+                value = stored.as_deref().unwrap_or_default(),
+                "the outbound rate setting is not a number from 1 to 1000; using {}",
+                outbound::DEFAULT_RATE_PER_SECOND
+            );
+            outbound::DEFAULT_RATE_PER_SECOND
+        }
+    }
 }
 
 /// Every second: a passive WAL checkpoint (SQLite), off the request path.

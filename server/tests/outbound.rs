@@ -101,7 +101,41 @@ on_both_engines!(
     the_window_is_enforced_before_meta_is_called,
     an_interrupted_send_is_never_repeated,
     jobs_left_by_a_stopped_server_are_sent_after_restart,
+    sends_respect_the_outbound_rate_setting,
 );
+
+async fn sends_respect_the_outbound_rate_setting(engine: Engine) {
+    let graph = FakeGraph::start().await;
+    let db = TestDb::new(engine).await;
+    let conn = db.connect().await;
+    replydesk::db::settings::set(&conn, replydesk::db::settings::keys::OUTBOUND_RATE, "5")
+        .await
+        .expect("setting");
+    let app = TestApp::start(config_for(&db, &graph)).await;
+    let conversation = ana_writes(&app).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(
+            app.outbound
+                .queue(conversation, "agent", reply(&format!("part {n}")), None)
+                .await
+                .expect("queued"),
+        );
+    }
+    for id in ids {
+        message_in(&app, id, "sent").await;
+    }
+    let times: Vec<_> = graph.requests().iter().map(|r| r.at).collect();
+    assert_eq!(times.len(), 3);
+    for pair in times.windows(2) {
+        // 5 per second: at least 200 ms apart (a little slack for timer granularity).
+        assert!(
+            pair[1].duration_since(pair[0]) >= Duration::from_millis(190),
+            "{times:?}"
+        );
+    }
+    app.stop().await;
+}
 
 async fn a_reply_is_sent_once_and_follows_its_statuses(engine: Engine) {
     let graph = FakeGraph::start().await;
@@ -155,6 +189,7 @@ async fn throttling_is_retried_permanent_errors_are_not(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
     let app = TestApp::start(config_for(&db, &graph)).await;
+    app.setup_owner().await;
     let conversation = ana_writes(&app).await;
 
     // 130429 (throughput): retried after a backoff, then sent.

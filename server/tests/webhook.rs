@@ -28,6 +28,7 @@ on_both_engines!(
     duplicates_and_retries_store_once,
     statuses_only_move_forward,
     hostile_bodies_get_4xx_and_store_nothing,
+    batches_of_entries_and_changes,
     without_a_secret_every_delivery_is_refused,
 );
 
@@ -410,7 +411,13 @@ async fn hostile_bodies_get_4xx_and_store_nothing(engine: Engine) {
     let truncated =
         br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"#.to_vec();
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
-    for body in [truncated, deep, b"not json at all".to_vec()] {
+    let two_megabytes = [
+        b"{\"x\":\"".as_slice(),
+        &vec![b'a'; 2 * 1024 * 1024],
+        b"".as_slice(),
+    ]
+    .concat();
+    for body in [truncated, deep, b"not json at all".to_vec(), two_megabytes] {
         let res = deliver(&app, &body).await;
         assert_eq!(res.status(), 400);
     }
@@ -428,6 +435,49 @@ async fn hostile_bodies_get_4xx_and_store_nothing(engine: Engine) {
     let (status, _) = app.post_headers_only(PATH, 4 * 1024 * 1024).await;
     assert_eq!(status, 413);
     assert_eq!(app.get("/api/health").await.status(), 200, "still serving");
+    app.stop().await;
+}
+
+async fn batches_of_entries_and_changes(engine: Engine) {
+    let (app, _db) = spawn(engine).await;
+    let at = Utc::now().timestamp() - 30;
+    let from = |wa_id: &str, id: &str, body: &str| json!({"from": wa_id, "id": id, "timestamp": at.to_string(), "type": "text", "text": {"body": body}});
+    let change = |wa_id: &str, name: &str, messages: Value| {
+        json!({"field": "messages", "value": {"messaging_product": "whatsapp",
+            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": messages}})
+    };
+    // Two entries (two WABAs' worth), each with two changes, one of another field.
+    let body = json!({"object": "whatsapp_business_account", "entry": [
+        {"id": "1", "changes": [
+            change("111", "Uno", json!([from("111", "wamid.b1", "one"), from("111", "wamid.b2", "two")])),
+            {"field": "account_update", "value": {"event": "VERIFIED_ACCOUNT"}}
+        ]},
+        {"id": "2", "changes": [
+            change("222", "Dos", json!([from("222", "wamid.b3", "three")])),
+            change("333", "Tres", json!([from("333", "wamid.b4", "four"), from("111", "wamid.b1", "one")]))
+        ]}
+    ]});
+    assert_eq!(deliver_json(&app, &body).await.status(), 200);
+    let messages = stored(&app).await;
+    assert_eq!(
+        messages.len(),
+        4,
+        "wamid.b1 twice in one batch is stored once"
+    );
+    assert_eq!(
+        customer::Entity::find()
+            .count(&app.db)
+            .await
+            .expect("count"),
+        3
+    );
+    assert_eq!(
+        conversation::Entity::find()
+            .count(&app.db)
+            .await
+            .expect("count"),
+        3
+    );
     app.stop().await;
 }
 

@@ -64,18 +64,26 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="card-whatsapp">
                 <h2 id="card-whatsapp">"WhatsApp"</h2>
-                {if overview.whatsapp_configured {
-                    view! { <p><span class="badge ok">"Configured"</span></p> }.into_any()
-                } else {
-                    view! {
-                        <p><span class="badge warn">"Not connected"</span></p>
-                        <p class="muted">
-                            "Set " <code>"WHATSAPP_ACCESS_TOKEN"</code> ", " <code>"WHATSAPP_PHONE_NUMBER_ID"</code>
-                            " and " <code>"WHATSAPP_APP_SECRET"</code>
-                            " to connect your WhatsApp Business number."
-                        </p>
+                {match (overview.whatsapp_configured, overview.whatsapp_problem) {
+                    (_, Some(problem)) => {
+                        view! {
+                            <p><span class="badge bad">"Needs attention"</span></p>
+                            <p role="alert">{problem}</p>
+                        }
+                            .into_any()
                     }
-                        .into_any()
+                    (true, None) => view! { <p><span class="badge ok">"Configured"</span></p> }.into_any(),
+                    (false, None) => {
+                        view! {
+                            <p><span class="badge warn">"Not connected"</span></p>
+                            <p class="muted">
+                                "Set " <code>"WHATSAPP_ACCESS_TOKEN"</code> ", " <code>"WHATSAPP_PHONE_NUMBER_ID"</code>
+                                " and " <code>"WHATSAPP_APP_SECRET"</code>
+                                " to connect your WhatsApp Business number."
+                            </p>
+                        }
+                            .into_any()
+                    }
                 }}
             </section>
             <section class="card" aria-labelledby="card-ai">

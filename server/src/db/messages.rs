@@ -239,6 +239,23 @@ pub async fn media_failed(db: &impl ConnectionTrait, id: i32, reason: &str) -> R
         .map(|_| ())
 }
 
+/// Whether the newest outbound message that WhatsApp either accepted or refused for an invalid
+/// token was refused: then nothing will be sent until the token is replaced.
+pub async fn token_rejected(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    use sea_orm::{Condition, QueryOrder};
+    let latest = Entity::find()
+        .filter(Column::Direction.eq("outbound"))
+        .filter(
+            Condition::any()
+                .add(Column::Wamid.is_not_null())
+                .add(Column::ErrorCode.eq(190)),
+        )
+        .order_by_desc(Column::Id)
+        .one(db)
+        .await?;
+    Ok(latest.is_some_and(|m| m.error_code == Some(190) && m.wamid.is_none()))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusOutcome {
     Applied {

@@ -11,6 +11,8 @@ pub mod keys {
     pub const BUSINESS_NAME: &str = "business.name";
     /// Written once, in the same transaction as the first owner: a second setup collides on it.
     pub const SETUP_DONE: &str = "setup.done";
+    /// WhatsApp messages per second this server sends at most (Meta's default cap is 80).
+    pub const OUTBOUND_RATE: &str = "whatsapp.outbound_rate";
 }
 
 pub async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {

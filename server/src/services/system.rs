@@ -58,11 +58,17 @@ impl System for SystemService {
             .counts()
             .await
             .map_err(|e| internal("counting jobs failed", e))?;
+        let token_rejected = db::messages::token_rejected(&self.db)
+            .await
+            .map_err(|e| internal("checking recent sends failed", e))?;
         Ok(Overview {
             health,
             business_name,
             public_url: self.public_url.clone(),
             whatsapp_configured: self.whatsapp_configured,
+            whatsapp_problem: token_rejected.then(|| {
+                "WhatsApp refused the access token: it is invalid or has expired. Replace WHATSAPP_ACCESS_TOKEN with a permanent token; messages fail until then.".to_owned()
+            }),
             ai_configured: self.ai_configured,
             jobs,
         })

@@ -23,6 +23,7 @@ pub struct Recorded {
     pub path: String,
     pub authorization: Option<String>,
     pub body: Value,
+    pub at: std::time::Instant,
 }
 
 /// A canned answer: (route, HTTP status, JSON body).
@@ -50,6 +51,7 @@ fn record(shared: &Shared, method: &str, path: String, headers: &HeaderMap, body
         path,
         authorization,
         body,
+        at: std::time::Instant::now(),
     });
 }
 
