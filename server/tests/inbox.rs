@@ -4,22 +4,12 @@
 mod common;
 
 use chrono::Utc;
-use common::fake_graph::{FakeGraph, PHONE_ID, TOKEN};
-use common::meta::{deliver_json, envelope, SECRET, VERIFY};
+use common::fake_graph::FakeGraph;
+use common::meta::{deliver_json, envelope};
 use common::{eventually, json, Engine, TestApp, TestDb};
 use replydesk::db::entities::conversation;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{json, Value};
-
-fn config_for(db: &TestDb, graph: &FakeGraph) -> replydesk::Config {
-    let mut config = db.config();
-    config.whatsapp.graph_url = url::Url::parse(&graph.url).expect("url");
-    config.whatsapp.access_token = Some(TOKEN.to_owned().into());
-    config.whatsapp.phone_number_id = Some(PHONE_ID.to_owned());
-    config.whatsapp.app_secret = Some(SECRET.to_owned().into());
-    config.whatsapp.verify_token = Some(VERIFY.to_owned().into());
-    config
-}
 
 /// `name` (WhatsApp id `wa_id`) writes `text` `ago` seconds ago.
 async fn writes(app: &TestApp, wa_id: &str, name: &str, text: &str, ago: i64) {
@@ -53,7 +43,7 @@ on_both_engines!(list_filter_search_and_page, threads_replies_and_status);
 async fn list_filter_search_and_page(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     app.setup_owner().await;
     writes(
         &app,
@@ -177,7 +167,7 @@ async fn list_filter_search_and_page(engine: Engine) {
 async fn threads_replies_and_status(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     app.setup_owner().await;
     for n in 0..5 {
         writes(

@@ -3,24 +3,13 @@
 mod common;
 
 use chrono::Utc;
-use common::fake_graph::{FakeGraph, FILE, PHONE_ID, TOKEN};
-use common::meta::{deliver_json, inbound, SECRET, VERIFY};
+use common::fake_graph::{FakeGraph, FILE};
+use common::meta::{deliver_json, inbound};
 use common::{client, eventually, Engine, TestApp, TestDb};
 use replydesk::db::entities::message;
-use replydesk::Config;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use sha2::Digest;
-
-fn config_for(db: &TestDb, graph: &FakeGraph) -> Config {
-    let mut config = db.config();
-    config.whatsapp.graph_url = url::Url::parse(&graph.url).expect("url");
-    config.whatsapp.access_token = Some(TOKEN.to_owned().into());
-    config.whatsapp.phone_number_id = Some(PHONE_ID.to_owned());
-    config.whatsapp.app_secret = Some(SECRET.to_owned().into());
-    config.whatsapp.verify_token = Some(VERIFY.to_owned().into());
-    config
-}
 
 async fn voice_note(app: &TestApp, wamid: &str) -> i32 {
     let at = Utc::now().timestamp() - 5;
@@ -57,7 +46,7 @@ on_both_engines!(
 async fn media_is_downloaded_checked_and_served_to_the_owner(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     app.setup_owner().await;
     let id = voice_note(&app, "wamid.voice").await;
     let stored = media_settled(&app, id).await;
@@ -111,7 +100,7 @@ async fn expired_urls_and_oversize_files(engine: Engine) {
     let db = TestDb::new(engine).await;
     // The first download URL has expired: the job asks for a fresh one.
     graph.answer_on("files", 404, json!({}));
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     let id = voice_note(&app, "wamid.late").await;
     let stored = media_settled(&app, id).await;
     assert_eq!(
@@ -129,7 +118,7 @@ async fn expired_urls_and_oversize_files(engine: Engine) {
     app.stop().await;
 
     // Larger than the configured cap: failed for good, with the reason on the message.
-    let mut config = config_for(&db, &graph);
+    let mut config = common::connected(&db, &graph);
     config.whatsapp.media_max_bytes = 10;
     let app = TestApp::start(config).await;
     let id = voice_note(&app, "wamid.huge").await;

@@ -6,27 +6,16 @@ mod common;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::fake_graph::{FakeGraph, PHONE_ID, TOKEN};
-use common::meta::{deliver_json, envelope, inbound, text, SECRET, VERIFY};
+use common::fake_graph::FakeGraph;
+use common::meta::{deliver_json, envelope, inbound, text};
 use common::{eventually, Engine, TestApp, TestDb};
 use replydesk::db::entities::{conversation, message};
 use replydesk::db::messages::{self, NewOutbound};
 use replydesk::jobs::Enqueue;
 use replydesk::whatsapp::client::Content;
 use replydesk::whatsapp::outbound::{SendError, SendMessage};
-use replydesk::Config;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
-
-fn config_for(db: &TestDb, graph: &FakeGraph) -> Config {
-    let mut config = db.config();
-    config.whatsapp.graph_url = url::Url::parse(&graph.url).expect("url");
-    config.whatsapp.access_token = Some(TOKEN.to_owned().into());
-    config.whatsapp.phone_number_id = Some(PHONE_ID.to_owned());
-    config.whatsapp.app_secret = Some(SECRET.to_owned().into());
-    config.whatsapp.verify_token = Some(VERIFY.to_owned().into());
-    config
-}
 
 /// Ana writes (opening the 24-hour window); returns her conversation's id.
 async fn ana_writes(app: &TestApp) -> i32 {
@@ -111,7 +100,7 @@ async fn sends_respect_the_outbound_rate_setting(engine: Engine) {
     replydesk::db::settings::set(&conn, replydesk::db::settings::keys::OUTBOUND_RATE, "5")
         .await
         .expect("setting");
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     let conversation = ana_writes(&app).await;
     let mut ids = Vec::new();
     for n in 0..3 {
@@ -140,7 +129,7 @@ async fn sends_respect_the_outbound_rate_setting(engine: Engine) {
 async fn a_reply_is_sent_once_and_follows_its_statuses(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     let conversation = ana_writes(&app).await;
 
     let id = app
@@ -188,7 +177,7 @@ async fn a_reply_is_sent_once_and_follows_its_statuses(engine: Engine) {
 async fn throttling_is_retried_permanent_errors_are_not(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     app.setup_owner().await;
     let conversation = ana_writes(&app).await;
 
@@ -238,7 +227,7 @@ async fn throttling_is_retried_permanent_errors_are_not(engine: Engine) {
 async fn the_window_is_enforced_before_meta_is_called(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     let conversation = ana_writes(&app).await;
     // Ana last wrote 25 hours ago.
     let mut row: conversation::ActiveModel = conversation::Entity::find_by_id(conversation)
@@ -296,7 +285,7 @@ async fn an_interrupted_send_is_never_repeated(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
     // A first process: Ana writes; then it stops.
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     let conversation = ana_writes(&app).await;
     app.stop().await;
 
@@ -307,7 +296,7 @@ async fn an_interrupted_send_is_never_repeated(engine: Engine) {
         left_behind(&db, conversation, "lost", true).await,
     ];
 
-    let mut config = config_for(&db, &graph);
+    let mut config = common::connected(&db, &graph);
     config.whatsapp.confirmation_wait = Duration::from_millis(1500);
     let app = TestApp::start(config).await;
     // Meta did get the first one: its status webhook carries our callback and links it.
@@ -331,18 +320,18 @@ async fn an_interrupted_send_is_never_repeated(engine: Engine) {
 async fn jobs_left_by_a_stopped_server_are_sent_after_restart(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     let conversation = ana_writes(&app).await;
     app.stop().await;
 
     // Queued but not yet sent when the server stopped.
     let id = left_behind(&db, conversation, "after the restart", false).await;
 
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     message_in(&app, id, "sent").await;
     // Run once more from scratch: the job is done, nothing is sent twice.
     app.stop().await;
-    let app = TestApp::start(config_for(&db, &graph)).await;
+    let app = TestApp::start(common::connected(&db, &graph)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(graph.requests().len(), 1);
     app.stop().await;

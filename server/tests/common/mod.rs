@@ -321,3 +321,14 @@ where
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// The configuration of `db` with WhatsApp fully set up against `graph`.
+pub fn connected(db: &TestDb, graph: &fake_graph::FakeGraph) -> Config {
+    let mut config = db.config();
+    config.whatsapp.graph_url = url::Url::parse(&graph.url).expect("url");
+    config.whatsapp.access_token = Some(fake_graph::TOKEN.to_owned().into());
+    config.whatsapp.phone_number_id = Some(fake_graph::PHONE_ID.to_owned());
+    config.whatsapp.app_secret = Some(meta::SECRET.to_owned().into());
+    config.whatsapp.verify_token = Some(meta::VERIFY.to_owned().into());
+    config
+}
