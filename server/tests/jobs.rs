@@ -126,7 +126,7 @@ async fn failures_retry_with_backoff_then_die(engine: Engine) {
         "second delay doubles"
     );
 
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let third = queue
         .claim("w", &[Ping::KIND])
         .await

@@ -3,10 +3,11 @@
 //! A job is a row in `jobs`: enqueued (possibly inside the caller's transaction, so the work
 //! exists exactly when the data that asked for it does), claimed atomically by one worker
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers, so one guarded
-//! `UPDATE … RETURNING` is atomic there), retried with exponential backoff, and dead after its
-//! last attempt with the error kept. A claim is a lease: if the worker dies, the job is claimed
-//! again once the lease runs out, so a crash loses nothing. Handlers must be idempotent (use
-//! [`JobContext::id`] as the idempotency key of anything they send).
+//! `UPDATE … RETURNING` is atomic there), retried with exponential backoff (plus up to 25 %
+//! jitter), and dead after its last attempt with the error kept. A claim is a lease: if the
+//! worker dies, the job is claimed again once the lease runs out, so a crash loses nothing.
+//! Handlers must be idempotent (use [`JobContext::id`] as the idempotency key of anything they
+//! send).
 //!
 //! ```text
 //! #[derive(Serialize, Deserialize)]

@@ -65,6 +65,13 @@ pub fn backoff(config: &JobsConfig, attempt: i32) -> Duration {
         .min(config.backoff_max)
 }
 
+/// Spreads retries that failed together (a rate limit hits many sends at once) over the next
+/// quarter of their delay, so they do not come back together.
+fn jitter(delay: Duration) -> Duration {
+    use rand::Rng;
+    delay.mul_f64(1.0 + rand::thread_rng().gen_range(0.0..0.25))
+}
+
 fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
@@ -206,7 +213,7 @@ impl Queue {
             self.settle(job, worker, status::DEAD, Utc::now(), Some(error))
                 .await
         } else {
-            let mut delay = backoff(&self.config, job.attempt);
+            let mut delay = jitter(backoff(&self.config, job.attempt));
             if let Retry::After(at_least) = retry {
                 delay = delay.max(at_least);
             }
@@ -269,6 +276,17 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jitter_only_lengthens_by_up_to_a_quarter() {
+        for _ in 0..100 {
+            let d = jitter(Duration::from_millis(1000));
+            assert!(
+                d >= Duration::from_millis(1000) && d < Duration::from_millis(1250),
+                "{d:?}"
+            );
+        }
+    }
 
     #[test]
     fn backoff_doubles_and_caps() {
