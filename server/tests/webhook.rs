@@ -13,6 +13,25 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
+/// The one conversation of a test that has a single customer.
+async fn the_conversation(app: &TestApp) -> conversation::Model {
+    conversation::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("conversation")
+}
+
+async fn count<E>(app: &TestApp) -> u64
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    PaginatorTrait::count(E::find(), &app.db)
+        .await
+        .expect("count")
+}
+
 async fn stored(app: &TestApp) -> Vec<message::Model> {
     message::Entity::find()
         .order_by_asc(message::Column::Id)
@@ -245,18 +264,8 @@ async fn every_message_type_is_stored(engine: Engine) {
         .contains("ctwa_clid"));
 
     // One customer, one open conversation, unread count and the 24-hour window's start.
-    assert_eq!(
-        customer::Entity::find()
-            .count(&app.db)
-            .await
-            .expect("count"),
-        1
-    );
-    let convo = conversation::Entity::find()
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("conversation");
+    assert_eq!(count::<customer::Entity>(&app).await, 1);
+    let convo = the_conversation(&app).await;
     assert_eq!(convo.status, "open");
     assert_eq!(convo.unread_count, 21);
     assert_eq!(convo.last_inbound_at.map(|t| t.timestamp()), Some(at));
@@ -280,21 +289,13 @@ async fn duplicates_and_retries_store_once(engine: Engine) {
         assert_eq!(res.status(), 200);
     }
     assert_eq!(stored(&app).await.len(), 1);
-    let convo = conversation::Entity::find()
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("conversation");
+    let convo = the_conversation(&app).await;
     assert_eq!(convo.unread_count, 1, "duplicates do not count as unread");
 
     // An older message arriving late does not move the window or the preview back.
     let late = inbound(json!([text("wamid.older", at - 3600, "sent an hour ago")]));
     assert_eq!(deliver_json(&app, &late).await.status(), 200);
-    let convo = conversation::Entity::find()
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("conversation");
+    let convo = the_conversation(&app).await;
     assert_eq!(convo.last_inbound_at.map(|t| t.timestamp()), Some(at));
     assert_eq!(convo.last_message_preview.as_deref(), Some("hello?"));
 
@@ -304,19 +305,9 @@ async fn duplicates_and_retries_store_once(engine: Engine) {
     closed.update(&app.db).await.expect("close");
     let again = inbound(json!([text("wamid.new", at + 5, "anyone?")]));
     assert_eq!(deliver_json(&app, &again).await.status(), 200);
-    let convo = conversation::Entity::find()
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("conversation");
+    let convo = the_conversation(&app).await;
     assert_eq!(convo.status, "open");
-    assert_eq!(
-        conversation::Entity::find()
-            .count(&app.db)
-            .await
-            .expect("count"),
-        1
-    );
+    assert_eq!(count::<conversation::Entity>(&app).await, 1);
     app.stop().await;
 }
 
@@ -330,11 +321,7 @@ async fn statuses_only_move_forward(engine: Engine) {
             .status(),
         200
     );
-    let convo = conversation::Entity::find()
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("conversation");
+    let convo = the_conversation(&app).await;
     let now = Utc::now();
     message::ActiveModel {
         conversation_id: Set(convo.id),
@@ -464,20 +451,8 @@ async fn batches_of_entries_and_changes(engine: Engine) {
         4,
         "wamid.b1 twice in one batch is stored once"
     );
-    assert_eq!(
-        customer::Entity::find()
-            .count(&app.db)
-            .await
-            .expect("count"),
-        3
-    );
-    assert_eq!(
-        conversation::Entity::find()
-            .count(&app.db)
-            .await
-            .expect("count"),
-        3
-    );
+    assert_eq!(count::<customer::Entity>(&app).await, 3);
+    assert_eq!(count::<conversation::Entity>(&app).await, 3);
     app.stop().await;
 }
 
