@@ -244,11 +244,6 @@ impl Application {
         })
     }
 
-    /// Registers job handlers before serving.
-    pub fn worker(&mut self) -> &mut Worker {
-        &mut self.worker
-    }
-
     /// Serves until `shutdown` resolves, then stops taking requests, lets the workers finish the
     /// job in hand, and closes the database.
     pub async fn serve(
