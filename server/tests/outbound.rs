@@ -221,6 +221,42 @@ async fn throttling_is_retried_permanent_errors_are_not(engine: Engine) {
         .unwrap_or_default()
         .contains("WHATSAPP_ACCESS_TOKEN"));
     assert_eq!(app.queue.counts().await.expect("counts").dead, 2);
+
+    // The home page says so until a send succeeds again.
+    let overview =
+        || async { common::json(app.post("/api/system/overview", json!({})).await).await };
+    let problem = overview().await["whatsapp_problem"].clone();
+    assert!(
+        problem
+            .as_str()
+            .unwrap_or_default()
+            .contains("access token"),
+        "{problem}"
+    );
+    let id = app
+        .outbound
+        .queue(conversation, "agent", reply("fourth"), None)
+        .await
+        .expect("queued");
+    message_in(&app, id, "sent").await;
+    assert_eq!(
+        overview().await["whatsapp_problem"],
+        serde_json::Value::Null
+    );
+
+    // Accepted with an answer we cannot read: it may have been sent, so it waits for Meta's
+    // confirmation instead of being sent again or called failed.
+    graph.answer(200, json!({"messaging_product": "whatsapp"}));
+    let before = graph.requests().len();
+    let id = app
+        .outbound
+        .queue(conversation, "agent", reply("fifth"), None)
+        .await
+        .expect("queued");
+    message_in(&app, id, "sending").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(message_in(&app, id, "sending").await.wamid, None);
+    assert_eq!(graph.requests().len(), before + 1, "not sent again");
     app.stop().await;
 }
 

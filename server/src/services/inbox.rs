@@ -269,7 +269,7 @@ impl Inbox for InboxService {
             Err(e @ (SendError::Empty | SendError::TooLong)) => {
                 return Err(AppError::invalid("body", e.to_string()))
             }
-            Err(e @ SendError::WindowClosed { .. }) => {
+            Err(e @ (SendError::WindowClosed { .. } | SendError::NeverWrote)) => {
                 return Err(AppError::conflict(e.to_string()))
             }
             Err(e) => return Err(internal("queueing a reply failed", e)),

@@ -40,6 +40,9 @@ pub enum GraphError {
     /// The connection was never made: nothing reached Meta.
     #[error("could not connect to WhatsApp: {0}")]
     Unreachable(String),
+    /// Meta answered 200 with a body we could not read: the request was accepted.
+    #[error("WhatsApp's answer could not be read: {0}")]
+    Unreadable(&'static str),
     /// The request may have reached Meta (a timeout or reset after sending).
     #[error("no answer from WhatsApp: {0}")]
     Network(String),
@@ -63,13 +66,15 @@ impl GraphError {
                 ErrorClass::Retry { after: None }
             }
             Self::Http { .. } => ErrorClass::Permanent,
-            Self::Unreachable(_) | Self::Network(_) => ErrorClass::Retry { after: None },
+            Self::Unreachable(_) | Self::Network(_) | Self::Unreadable(_) => {
+                ErrorClass::Retry { after: None }
+            }
         }
     }
 
     /// Whether Meta may have accepted the message although no answer said so.
     pub fn maybe_delivered(&self) -> bool {
-        matches!(self, Self::Network(_))
+        matches!(self, Self::Network(_) | Self::Unreadable(_))
     }
 }
 
@@ -278,7 +283,7 @@ impl GraphClient {
             .pointer("/messages/0/id")
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or(GraphError::Http { status: 200 })
+            .ok_or(GraphError::Unreadable("no message id"))
     }
 
     /// Marks `wamid` (and everything before it) read; with `typing`, shows the typing indicator
@@ -310,7 +315,7 @@ impl GraphClient {
             url: answer
                 .get("url")
                 .and_then(Value::as_str)
-                .ok_or(GraphError::Http { status: 200 })?
+                .ok_or(GraphError::Unreadable("no download URL"))?
                 .to_owned(),
             mime_type: answer
                 .get("mime_type")
@@ -359,9 +364,7 @@ impl GraphClient {
         let status = response.status();
         let text = response.text().await.map_err(transport)?;
         if status.is_success() {
-            return serde_json::from_str(&text).map_err(|_| GraphError::Http {
-                status: status.as_u16(),
-            });
+            return serde_json::from_str(&text).map_err(|_| GraphError::Unreadable("not JSON"));
         }
         match serde_json::from_str::<ErrorBody>(&text) {
             Ok(ErrorBody { error }) if error.code.is_some() => {
@@ -415,6 +418,9 @@ mod tests {
             GraphError::Network("reset".into()).class(),
             ErrorClass::Retry { after: None }
         );
+        // Accepted but unreadable: may have been sent, so never resent blindly.
+        assert!(GraphError::Unreadable("no message id").maybe_delivered());
+        assert!(!GraphError::Http { status: 503 }.maybe_delivered());
     }
 
     #[test]

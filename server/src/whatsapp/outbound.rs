@@ -55,6 +55,8 @@ pub enum SendError {
     TooLong,
     #[error("The 24-hour window to reply freely closed at {closed_at} (UTC). Send an approved template message instead.")]
     WindowClosed { closed_at: String },
+    #[error("This customer has not written to you yet, so only an approved template message can be sent.")]
+    NeverWrote,
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("queue: {0}")]
@@ -65,6 +67,25 @@ pub enum SendError {
 /// or `None` if it has never been opened.
 pub fn window_closes(last_inbound: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
     last_inbound.map(|at| at + chrono::Duration::hours(WINDOW_HOURS))
+}
+
+/// Why `content` may not be sent at `now` to a customer last heard from at `last_inbound`, if
+/// it may not: free-form messages need the 24-hour window open; templates always go.
+pub fn window_refusal(
+    content: &Content,
+    last_inbound: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<SendError> {
+    if content.is_template() {
+        return None;
+    }
+    match window_closes(last_inbound) {
+        None => Some(SendError::NeverWrote),
+        Some(at) if at <= now => Some(SendError::WindowClosed {
+            closed_at: at.format("%Y-%m-%d %H:%M").to_string(),
+        }),
+        Some(_) => None,
+    }
 }
 
 /// Spaces sends so this process never exceeds the number's throughput.
@@ -152,19 +173,8 @@ impl Outbound {
         let (conversation, _) = conversations::with_customer(&txn, conversation_id)
             .await?
             .ok_or(SendError::NoConversation)?;
-        if !content.is_template() {
-            if let Some(closed_at) =
-                window_closes(conversation.last_inbound_at).filter(|at| *at <= Utc::now())
-            {
-                return Err(SendError::WindowClosed {
-                    closed_at: closed_at.format("%Y-%m-%d %H:%M").to_string(),
-                });
-            }
-            if conversation.last_inbound_at.is_none() {
-                return Err(SendError::WindowClosed {
-                    closed_at: "never opened".to_owned(),
-                });
-            }
+        if let Some(refusal) = window_refusal(&content, conversation.last_inbound_at, Utc::now()) {
+            return Err(refusal);
         }
         let message = messages::insert_outbound(
             &txn,
@@ -245,8 +255,7 @@ impl Outbound {
             ));
         };
         // Checked again at send time: a reply queued behind a slow model can miss the window.
-        let closed = window_closes(conversation.last_inbound_at).is_none_or(|at| at <= Utc::now());
-        if closed && !content.is_template() {
+        if window_refusal(&content, conversation.last_inbound_at, Utc::now()).is_some() {
             self.fail(
                 &message,
                 None,
@@ -439,6 +448,32 @@ mod tests {
             Some(at + chrono::Duration::hours(24))
         );
         assert_eq!(window_closes(None), None);
+    }
+
+    #[test]
+    fn only_templates_go_outside_the_window() {
+        let now = Utc::now();
+        let text = Content::Text {
+            body: "hi".into(),
+            preview_url: false,
+        };
+        let template = Content::Template {
+            name: "t".into(),
+            language: "en".into(),
+            components: serde_json::json!([]),
+        };
+        let hours = |h| Some(now - chrono::Duration::hours(h));
+        assert!(window_refusal(&text, hours(23), now).is_none());
+        assert!(matches!(
+            window_refusal(&text, hours(25), now),
+            Some(SendError::WindowClosed { .. })
+        ));
+        assert!(matches!(
+            window_refusal(&text, None, now),
+            Some(SendError::NeverWrote)
+        ));
+        assert!(window_refusal(&template, hours(25), now).is_none());
+        assert!(window_refusal(&template, None, now).is_none());
     }
 
     #[tokio::test]
