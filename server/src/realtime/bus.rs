@@ -1,5 +1,8 @@
-use app::model::PushEvent;
+use app::model::{Change, PushEvent};
+use sea_orm::{DatabaseTransaction, DbErr};
 use tokio::sync::broadcast;
+
+use crate::db::events;
 
 /// How many events a slow subscriber may fall behind before it catches up from the database.
 const CAPACITY: usize = 1024;
@@ -25,6 +28,19 @@ impl Bus {
             // No subscriber is not an error: nobody has the dashboard open.
             let _ = self.tx.send(event);
         }
+    }
+
+    /// Records `changes` in `txn`, commits it, and publishes them: the one way a change reaches
+    /// open dashboards, so no event is published for work that was rolled back.
+    pub async fn commit(
+        &self,
+        txn: DatabaseTransaction,
+        changes: Vec<Change>,
+    ) -> Result<(), DbErr> {
+        let recorded = events::record(&txn, changes).await?;
+        txn.commit().await?;
+        self.publish(recorded);
+        Ok(())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<PushEvent> {

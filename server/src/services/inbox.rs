@@ -11,7 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::db::entities::{conversation, customer, message};
-use crate::db::{conversations, customers, events, messages};
+use crate::db::{conversations, customers, messages};
 use crate::error::internal;
 use crate::realtime::Bus;
 use crate::whatsapp::client::Content;
@@ -136,17 +136,15 @@ impl InboxService {
         if !update(&txn).await.map_err(db_failed)? {
             return Err(AppError::not_found("There is no such conversation."));
         }
-        let recorded = events::record(
-            &txn,
-            vec![Change::ConversationUpdated {
-                conversation_id: id,
-            }],
-        )
-        .await
-        .map_err(db_failed)?;
-        txn.commit().await.map_err(db_failed)?;
-        self.bus.publish(recorded);
-        Ok(())
+        self.bus
+            .commit(
+                txn,
+                vec![Change::ConversationUpdated {
+                    conversation_id: id,
+                }],
+            )
+            .await
+            .map_err(db_failed)
     }
 }
 

@@ -12,7 +12,7 @@ use super::media::DownloadMedia;
 use super::outbound::callback_message;
 use super::payload::Delivery;
 use crate::db::messages::StatusOutcome;
-use crate::db::{conversations, customers, events, messages, pending_statuses};
+use crate::db::{conversations, customers, messages, pending_statuses};
 use crate::jobs::{Enqueue, Queue, QueueError};
 use crate::realtime::Bus;
 
@@ -147,8 +147,6 @@ pub async fn ingest(
             .into_iter()
             .map(|conversation_id| Change::ConversationUpdated { conversation_id }),
     );
-    let recorded = events::record(&txn, changes).await?;
-    txn.commit().await?;
-    bus.publish(recorded);
+    bus.commit(txn, changes).await?;
     Ok(report)
 }

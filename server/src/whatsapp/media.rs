@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::client::{ErrorClass, GraphClient, GraphError};
-use crate::db::{events, messages};
+use crate::db::messages;
 use crate::jobs::{Job, JobContext, JobError};
 use crate::realtime::Bus;
 
@@ -155,24 +155,17 @@ impl MediaDownloads {
             &'t sea_orm::DatabaseTransaction,
         ) -> futures::future::BoxFuture<'t, Result<(), DbErr>>,
     {
-        let stored = async {
+        async {
             let txn = self.db.begin().await?;
             update(&txn).await?;
-            let recorded = events::record(
-                &txn,
-                vec![Change::MessageUpdated {
-                    conversation_id,
-                    message_id,
-                }],
-            )
-            .await?;
-            txn.commit().await?;
-            Ok::<_, DbErr>(recorded)
+            let change = Change::MessageUpdated {
+                conversation_id,
+                message_id,
+            };
+            self.bus.commit(txn, vec![change]).await
         }
         .await
-        .map_err(|e| JobError::Retry(format!("database: {e}")))?;
-        self.bus.publish(stored);
-        Ok(())
+        .map_err(|e| JobError::Retry(format!("database: {e}")))
     }
 
     /// Downloads into `media/` and returns (relative path, mime type, size, hex sha256).

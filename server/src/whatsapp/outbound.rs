@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use super::client::{Content, ErrorClass, GraphClient, GraphError, Outgoing};
 use crate::db::entities::message as messages_model;
 use crate::db::messages::{self, NewOutbound, StatusOutcome};
-use crate::db::{conversations, events, pending_statuses};
+use crate::db::{conversations, pending_statuses};
 use crate::jobs::{Enqueue, Job, JobContext, JobError, Queue, QueueError};
 use crate::realtime::Bus;
 
@@ -201,19 +201,14 @@ impl Outbound {
                 },
             )
             .await?;
-        let recorded = events::record(
-            &txn,
-            vec![
-                Change::MessageCreated {
-                    conversation_id,
-                    message_id: message.id,
-                },
-                Change::ConversationUpdated { conversation_id },
-            ],
-        )
-        .await?;
-        txn.commit().await?;
-        self.bus.publish(recorded);
+        let changes = vec![
+            Change::MessageCreated {
+                conversation_id,
+                message_id: message.id,
+            },
+            Change::ConversationUpdated { conversation_id },
+        ];
+        self.bus.commit(txn, changes).await?;
         Ok(message.id)
     }
 
@@ -314,16 +309,11 @@ impl Outbound {
                     });
                 }
             }
-            let recorded = events::record(&txn, changes).await?;
-            txn.commit().await?;
-            Ok::<_, DbErr>(recorded)
+            self.bus.commit(txn, changes).await
         }
         .await;
         match stored {
-            Ok(recorded) => {
-                self.bus.publish(recorded);
-                Ok(())
-            }
+            Ok(()) => Ok(()),
             // Sent but not recorded: the message stays "sending", and Meta's status webhook
             // (with our callback) records the id; the retry only waits for it.
             Err(e) => Err(JobError::Retry(format!(
@@ -397,25 +387,18 @@ impl Outbound {
         title: &str,
         details: Option<String>,
     ) -> Result<(), JobError> {
-        let stored = async {
+        async {
             let txn = self.db.begin().await?;
             messages::mark_failed(&txn, message.id, code, title, details).await?;
-            let recorded = events::record(
-                &txn,
-                vec![Change::MessageStatus {
-                    conversation_id: message.conversation_id,
-                    message_id: message.id,
-                    status: "failed".to_owned(),
-                }],
-            )
-            .await?;
-            txn.commit().await?;
-            Ok::<_, DbErr>(recorded)
+            let change = Change::MessageStatus {
+                conversation_id: message.conversation_id,
+                message_id: message.id,
+                status: "failed".to_owned(),
+            };
+            self.bus.commit(txn, vec![change]).await
         }
         .await
-        .map_err(|e| JobError::Retry(format!("database: {e}")))?;
-        self.bus.publish(stored);
-        Ok(())
+        .map_err(|e| JobError::Retry(format!("database: {e}")))
     }
 }
 
