@@ -74,6 +74,92 @@ mod imp {
             let _ = window.location().assign(url);
         }
     }
+    /// Sends `file` as the raw body of a `method` request to `url`, reporting bytes sent, and
+    /// returns the response's status and text. (`fetch` cannot report upload progress.)
+    pub async fn send_file(
+        method: &str,
+        url: &str,
+        file: &web_sys::File,
+        on_progress: impl Fn(f64, f64) + 'static,
+    ) -> Result<(u16, String), ()> {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+
+        let xhr = web_sys::XmlHttpRequest::new().map_err(|_| ())?;
+        xhr.open(method, url).map_err(|_| ())?;
+        let (done_tx, done_rx) = futures::channel::oneshot::channel::<bool>();
+        let done_tx = std::cell::RefCell::new(Some(done_tx));
+        let progress =
+            Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
+                if ev.length_computable() {
+                    on_progress(ev.loaded(), ev.total());
+                }
+            });
+        let finished = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            if let Some(tx) = done_tx.borrow_mut().take() {
+                let _ = tx.send(ev.type_() == "load");
+            }
+        });
+        if let Ok(upload) = xhr.upload() {
+            upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+        }
+        for event in ["load", "error", "abort", "timeout"] {
+            let _ = xhr.add_event_listener_with_callback(event, finished.as_ref().unchecked_ref());
+        }
+        xhr.send_with_opt_blob(Some(file)).map_err(|_| ())?;
+        // The closures live until the request ends (they are dropped with this future).
+        let loaded = done_rx.await.unwrap_or(false);
+        drop((progress, finished));
+        if !loaded {
+            return Err(());
+        }
+        let status = xhr.status().unwrap_or(0);
+        let text = xhr.response_text().ok().flatten().unwrap_or_default();
+        Ok((status, text))
+    }
+
+    /// An open subscription to the server's change stream; closed when dropped.
+    pub struct Listener {
+        source: web_sys::EventSource,
+        _handler: wasm_bindgen::closure::Closure<dyn Fn(web_sys::MessageEvent)>,
+    }
+
+    impl Drop for Listener {
+        fn drop(&mut self) {
+            self.source.close();
+        }
+    }
+
+    /// Listens to the server's change stream (`/api/events`) for the given event names; the
+    /// payload (a `PushEvent` as JSON) goes to `on_change`. The browser reconnects by itself
+    /// after a drop, sending the last id it saw, so nothing is missed.
+    pub fn listen(kinds: &[&str], on_change: impl Fn(String) + 'static) -> Option<Listener> {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+
+        let source = web_sys::EventSource::new("/api/events").ok()?;
+        let handler =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                if let Some(data) = ev.data().as_string() {
+                    on_change(data);
+                }
+            });
+        for kind in kinds {
+            let _ = source.add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());
+        }
+        Some(Listener {
+            source,
+            _handler: handler,
+        })
+    }
+
+    /// The files of a file input or of a drop.
+    pub fn files(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+        let Some(list) = list else {
+            return Vec::new();
+        };
+        (0..list.length()).filter_map(|i| list.get(i)).collect()
+    }
 }
 
 #[cfg(not(feature = "hydrate"))]
@@ -87,9 +173,18 @@ mod imp {
     pub fn set_theme(_theme: Theme) {}
 
     pub fn go_to(_url: &str) {}
+
+    /// Server-side stand-in: there is no change stream to listen to while rendering.
+    pub struct Listener;
+
+    pub fn listen(_kinds: &[&str], _on_change: impl Fn(String) + 'static) -> Option<Listener> {
+        None
+    }
 }
 
-pub use imp::{go_to, set_theme, stored_theme};
+#[cfg(feature = "hydrate")]
+pub use imp::{files, send_file};
+pub use imp::{go_to, listen, set_theme, stored_theme, Listener};
 
 #[cfg(test)]
 mod tests {

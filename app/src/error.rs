@@ -19,6 +19,8 @@ pub enum ErrorKind {
     NotFound,
     Conflict,
     PayloadTooLarge,
+    /// An upload that is not a kind of file Replydesk reads.
+    UnsupportedType,
     TooManyRequests,
     Unavailable,
     /// The browser could not reach the server at all (client side only).
@@ -35,6 +37,7 @@ impl ErrorKind {
             Self::NotFound => 404,
             Self::Conflict => 409,
             Self::PayloadTooLarge => 413,
+            Self::UnsupportedType => 415,
             Self::TooManyRequests => 429,
             Self::Unavailable | Self::Network => 503,
             Self::Internal => 500,

@@ -5,6 +5,7 @@ pub mod api;
 pub mod browser;
 pub mod components;
 pub mod error;
+pub mod format;
 pub mod model;
 pub mod pages;
 pub mod validate;
@@ -20,7 +21,9 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::layout::DashboardLayout;
-use crate::pages::{AccountPage, HomePage, LoginPage, NotFound, SetupPage};
+use crate::pages::{
+    AccountPage, DocumentPage, HomePage, KnowledgePage, LoginPage, NotFound, SetupPage,
+};
 
 /// The product's name, as shown in titles and the sidebar.
 pub const PRODUCT: &str = "Replydesk";
@@ -66,6 +69,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=DashboardLayout>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("knowledge") view=KnowledgePage />
+                    <Route path=path!("knowledge/:id") view=DocumentPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -81,6 +81,16 @@ pub enum Change {
     ConversationUpdated {
         conversation_id: i32,
     },
+    /// A knowledge document was added, changed state (processing, ready, error) or was edited.
+    DocumentUpdated {
+        document_id: i32,
+        status: String,
+    },
+    DocumentDeleted {
+        document_id: i32,
+    },
+    /// The search index was rebuilt (its language changed).
+    KnowledgeReindexed,
 }
 
 impl Change {
@@ -91,6 +101,9 @@ impl Change {
             Self::MessageStatus { .. } => "message_status",
             Self::MessageUpdated { .. } => "message_updated",
             Self::ConversationUpdated { .. } => "conversation_updated",
+            Self::DocumentUpdated { .. } => "document_updated",
+            Self::DocumentDeleted { .. } => "document_deleted",
+            Self::KnowledgeReindexed => "knowledge_reindexed",
         }
     }
 }
@@ -188,4 +201,142 @@ pub struct Thread {
     pub messages: Vec<MessageView>,
     /// Pass as `before` to load older messages; absent at the start of the conversation.
     pub older_cursor: Option<i32>,
+}
+
+/// A knowledge document (an uploaded file, an FAQ pair or a note) as the library lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentView {
+    pub id: i32,
+    pub title: String,
+    /// The uploaded file's name (display only); absent for written entries.
+    pub original_name: Option<String>,
+    /// "pdf", "docx", "txt", "md", "html", "csv", "faq" or "note".
+    pub kind: String,
+    pub size_bytes: i64,
+    /// "processing", "ready" or "error".
+    pub status: String,
+    /// Why extraction failed, in words.
+    pub error: Option<String>,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub passages: i32,
+    /// Goes up by one each time the file is replaced.
+    pub version: i32,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl DocumentView {
+    /// An uploaded file, as opposed to an entry written in the dashboard.
+    pub fn is_file(&self) -> bool {
+        !matches!(self.kind.as_str(), "faq" | "note")
+    }
+}
+
+/// The Knowledge page: every document, and how much room is left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Library {
+    /// Newest first.
+    pub documents: Vec<DocumentView>,
+    /// Uploaded files (entries do not count against `max_files`).
+    pub files: u32,
+    pub max_files: u32,
+    pub max_file_bytes: u64,
+    /// The stemming language of the search index, e.g. "english".
+    pub language: String,
+    /// Categories and tags in use, for the filters.
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// Languages the search index can stem, as (key, label).
+pub const KNOWLEDGE_LANGUAGES: &[(&str, &str)] = &[
+    ("english", "English"),
+    ("spanish", "Spanish"),
+    ("portuguese", "Portuguese"),
+    ("french", "French"),
+    ("german", "German"),
+    ("italian", "Italian"),
+    ("dutch", "Dutch"),
+];
+
+/// One passage of a document, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassageView {
+    pub id: i32,
+    pub position: i32,
+    /// Headings above the passage, outermost first, joined with " › ".
+    pub heading_path: String,
+    pub content: String,
+}
+
+/// A document with its extracted text, for the preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentDetail {
+    pub document: DocumentView,
+    /// The question or note body of a written entry.
+    pub source_text: Option<String>,
+    /// The start of the extracted text (at most `PREVIEW_CHARS` characters).
+    pub text_preview: String,
+    /// The length of the whole extracted text, in characters.
+    pub text_chars: u64,
+    /// The first passages (at most 200).
+    pub passages: Vec<PassageView>,
+}
+
+/// Editable details of any document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentMeta {
+    pub title: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// An entry written in the dashboard: an FAQ pair (title = question, body = answer) or a note.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryInput {
+    /// "faq" or "note".
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A knowledge search.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeQuery {
+    pub text: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// 1–50 (default 10).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A piece of a snippet; `hit` pieces matched the query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnippetPart {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// A ranked passage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub passage_id: i32,
+    pub document_id: i32,
+    pub document_title: String,
+    pub heading_path: String,
+    /// BM25 score: higher is better; only comparable within one search.
+    pub score: f32,
+    pub snippet: Vec<SnippetPart>,
+    /// The whole passage (what the AI engine reads).
+    pub content: String,
 }

@@ -7,8 +7,9 @@ use async_trait::async_trait;
 
 use crate::error::AppError;
 use crate::model::{
-    AuthState, ConversationQuery, ConversationSummary, Health, MessageView, Overview, OwnerId,
-    OwnerView, Page, SetupInput, Thread,
+    AuthState, ConversationQuery, ConversationSummary, DocumentDetail, DocumentMeta, DocumentView,
+    EntryInput, Health, KnowledgeQuery, Library, MessageView, Overview, OwnerId, OwnerView, Page,
+    SearchHit, SetupInput, Thread,
 };
 
 /// The owner's account.
@@ -54,6 +55,23 @@ pub trait Inbox: Send + Sync {
     ) -> Result<MessageView, AppError>;
     async fn mark_read(&self, conversation_id: i32) -> Result<(), AppError>;
     async fn set_status(&self, conversation_id: i32, status: String) -> Result<(), AppError>;
+}
+
+/// The knowledge base. Files are uploaded over plain HTTP (see the server's
+/// `knowledge::upload`); everything else is here.
+#[async_trait]
+pub trait Knowledge: Send + Sync {
+    async fn library(&self) -> Result<Library, AppError>;
+    async fn document(&self, id: i32) -> Result<DocumentDetail, AppError>;
+    async fn update_meta(&self, id: i32, meta: DocumentMeta) -> Result<DocumentView, AppError>;
+    /// Removes the document, its passages, its file and its place in the index.
+    async fn delete(&self, id: i32) -> Result<(), AppError>;
+    async fn create_entry(&self, entry: EntryInput) -> Result<DocumentView, AppError>;
+    async fn update_entry(&self, id: i32, entry: EntryInput) -> Result<DocumentView, AppError>;
+    /// Ranked passages (what the AI engine reads, too).
+    async fn search(&self, query: KnowledgeQuery) -> Result<Vec<SearchHit>, AppError>;
+    /// Changes the stemming language and rebuilds the index in it.
+    async fn set_language(&self, language: String) -> Result<(), AppError>;
 }
 
 /// The state of this deployment.

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::ports::{Accounts, Inbox, System};
+use crate::ports::{Accounts, Inbox, Knowledge, System};
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub accounts: Arc<dyn Accounts>,
     pub inbox: Arc<dyn Inbox>,
+    pub knowledge: Arc<dyn Knowledge>,
     pub system: Arc<dyn System>,
 }
 

@@ -1,6 +1,7 @@
 //! Validation shared by the dashboard (instant feedback) and the server (the rule that counts).
 
 use crate::error::AppError;
+use crate::model::{DocumentMeta, EntryInput};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// argon2 is happy with long inputs, but hashing megabytes per login attempt is a denial of service.
@@ -163,6 +164,115 @@ pub fn local_redirect(next: Option<&str>) -> String {
     }
 }
 
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_CATEGORY_CHARS: usize = 60;
+pub const MAX_TAGS: usize = 12;
+pub const MAX_TAG_CHARS: usize = 40;
+pub const MAX_ENTRY_CHARS: usize = 20_000;
+pub const MAX_QUERY_CHARS: usize = 500;
+
+/// A document's title, category and tags, tidied: trimmed, an empty category dropped, tags
+/// de-duplicated (case-insensitively) in their order.
+pub fn document_meta(meta: &DocumentMeta) -> Result<DocumentMeta, AppError> {
+    let title = meta.title.trim().to_owned();
+    if title.is_empty() {
+        return Err(AppError::invalid("title", "Enter a title."));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::invalid(
+            "title",
+            format!("Use at most {MAX_TITLE_CHARS} characters."),
+        ));
+    }
+    let category = meta
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    if category
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_CATEGORY_CHARS)
+    {
+        return Err(AppError::invalid(
+            "category",
+            format!("Use at most {MAX_CATEGORY_CHARS} characters."),
+        ));
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for tag in meta.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if tag.chars().count() > MAX_TAG_CHARS {
+            return Err(AppError::invalid(
+                "tags",
+                format!("Each tag can have at most {MAX_TAG_CHARS} characters."),
+            ));
+        }
+        if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            tags.push(tag.to_owned());
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(AppError::invalid(
+            "tags",
+            format!("Use at most {MAX_TAGS} tags."),
+        ));
+    }
+    Ok(DocumentMeta {
+        title,
+        category,
+        tags,
+    })
+}
+
+/// Tags typed as one comma-separated line.
+pub fn split_tags(line: &str) -> Vec<String> {
+    line.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// An FAQ pair or a note, tidied.
+pub fn entry(input: &EntryInput) -> Result<EntryInput, AppError> {
+    if !matches!(input.kind.as_str(), "faq" | "note") {
+        return Err(AppError::invalid("kind", "Choose an FAQ pair or a note."));
+    }
+    let meta = document_meta(&DocumentMeta {
+        title: input.title.clone(),
+        category: input.category.clone(),
+        tags: input.tags.clone(),
+    })
+    .map_err(|e| match (input.kind.as_str(), e.field.as_deref()) {
+        ("faq", Some("title")) if input.title.trim().is_empty() => {
+            AppError::invalid("title", "Enter the question.")
+        }
+        _ => e,
+    })?;
+    let body = input.body.trim().to_owned();
+    if body.is_empty() {
+        let what = if input.kind == "faq" {
+            "the answer"
+        } else {
+            "the note"
+        };
+        return Err(AppError::invalid("body", format!("Enter {what}.")));
+    }
+    if body.chars().count() > MAX_ENTRY_CHARS {
+        return Err(AppError::invalid(
+            "body",
+            format!("Use at most {MAX_ENTRY_CHARS} characters; upload longer texts as a file."),
+        ));
+    }
+    Ok(EntryInput {
+        kind: input.kind.clone(),
+        title: meta.title,
+        body,
+        category: meta.category,
+        tags: meta.tags,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +338,56 @@ mod tests {
         assert_eq!(business_name("  Café Lima ").expect("valid"), "Café Lima");
         assert!(business_name(" ").is_err());
         assert!(business_name("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn document_meta_is_tidied_and_bounded() {
+        use crate::model::DocumentMeta;
+        let meta = document_meta(&DocumentMeta {
+            title: "  Menu ".into(),
+            category: Some("  ".into()),
+            tags: vec![" Wine".into(), "wine".into(), "".into(), "Food".into()],
+        })
+        .expect("valid");
+        assert_eq!(meta.title, "Menu");
+        assert_eq!(meta.category, None);
+        assert_eq!(meta.tags, ["Wine", "Food"]);
+        let field = |m: DocumentMeta| document_meta(&m).expect_err("refused").field;
+        assert_eq!(field(DocumentMeta::default()).as_deref(), Some("title"));
+        assert_eq!(
+            field(DocumentMeta {
+                title: "x".into(),
+                tags: (0..13).map(|i| i.to_string()).collect(),
+                ..Default::default()
+            })
+            .as_deref(),
+            Some("tags")
+        );
+        assert_eq!(split_tags("a, b ,,c"), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn entries_need_their_parts() {
+        use crate::model::EntryInput;
+        let faq = |title: &str, body: &str| EntryInput {
+            kind: "faq".into(),
+            title: title.into(),
+            body: body.into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            entry(&faq("", "Yes")).expect_err("refused").message,
+            "Enter the question."
+        );
+        assert_eq!(
+            entry(&faq("Open?", " ")).expect_err("refused").message,
+            "Enter the answer."
+        );
+        assert!(entry(&faq("Open?", "Yes")).is_ok());
+        let bad_kind = EntryInput {
+            kind: "pdf".into(),
+            ..faq("a", "b")
+        };
+        assert_eq!(entry(&bad_kind).expect_err("refused").field.as_deref(), Some("kind"));
     }
 }

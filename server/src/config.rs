@@ -98,7 +98,9 @@ pub struct JobsConfig {
 impl Default for JobsConfig {
     fn default() -> Self {
         Self {
-            workers: 2,
+            // Extraction waits on the blocking pool; sends and downloads wait on Meta: more
+            // slots than cores keeps one slow kind of job from holding up the others.
+            workers: 4,
             poll_interval: Duration::from_secs(1),
             lease: Duration::from_secs(300),
             backoff_base: Duration::from_secs(2),

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod knowledge;
 pub mod realtime;
 pub mod services;
 pub mod simulate;

@@ -14,7 +14,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::Router;
 use leptos::config::get_configuration;
 use leptos::prelude::provide_context;
@@ -36,10 +36,14 @@ use crate::http::health::health;
 use crate::http::limits::{limit_api_body, limit_webhook_body};
 use crate::http::media_file::{self, MediaFiles};
 use crate::jobs::{Queue, Worker};
+use crate::knowledge::index::Opened;
+use crate::knowledge::pipeline::ExtractDocument;
+use crate::knowledge::{upload, KnowledgeBase};
 use crate::realtime::push::{self, PushState};
 use crate::realtime::Bus;
 use crate::services::accounts::AccountsService;
 use crate::services::inbox::InboxService;
+use crate::services::knowledge::KnowledgeService;
 use crate::services::system::SystemService;
 use crate::whatsapp::client::GraphClient;
 use crate::whatsapp::media::{DownloadMedia, MediaDownloads};
@@ -60,6 +64,8 @@ pub enum StartupError {
     Migrate(DbErr),
     #[error("ADMIN_EMAIL/ADMIN_PASSWORD: could not create the owner: {0}")]
     Bootstrap(String),
+    #[error("knowledge base under DATA_DIR: {0}")]
+    Knowledge(String),
     #[error("cannot create the HTTP client: {0}")]
     HttpClient(String),
     #[error("Leptos configuration: {0}")]
@@ -95,6 +101,7 @@ pub struct Application {
     pub outbound: Outbound,
     router: Router,
     worker: Worker,
+    pub knowledge: KnowledgeBase,
     /// Set when shutdown starts: workers stop claiming, push streams end.
     stopping: watch::Sender<bool>,
 }
@@ -150,6 +157,20 @@ impl Application {
                 async move { outbound.run(job, ctx).await }
             });
         }
+        let (knowledge, opened) =
+            KnowledgeBase::open(db.clone(), bus.clone(), queue.clone(), &config.data_dir)
+                .await
+                .map_err(|e| StartupError::Knowledge(e.to_string()))?;
+        if opened == Opened::Created {
+            tracing::info!("search index created; filling it from the stored passages");
+        }
+        {
+            let knowledge = knowledge.clone();
+            worker.register(move |job: ExtractDocument, ctx| {
+                let knowledge = knowledge.clone();
+                async move { knowledge.run_extraction(job, ctx).await }
+            });
+        }
         let system: Arc<dyn System> =
             Arc::new(SystemService::new(db.clone(), queue.clone(), &config));
 
@@ -162,6 +183,7 @@ impl Application {
             leptos_options,
             accounts: accounts.clone(),
             inbox,
+            knowledge: Arc::new(KnowledgeService::new(knowledge.clone())),
             system: system.clone(),
         };
 
@@ -215,10 +237,24 @@ impl Application {
             )
             // An API path that matches nothing answers JSON, not the HTML 404 page.
             .route("/api/{*path}", any(api_not_found))
+            .route_layer(from_fn(limit_api_body))
+            // Uploads have their own limit (a setting), checked while streaming to disk.
+            .route(
+                "/api/knowledge/upload",
+                post(upload::upload)
+                    .layer::<_, Infallible>(DefaultBodyLimit::disable())
+                    .with_state(knowledge.clone()),
+            )
+            .route(
+                "/api/knowledge/documents/{id}/file",
+                get(upload::download)
+                    .put(upload::replace)
+                    .layer::<_, Infallible>(DefaultBodyLimit::disable())
+                    .with_state(knowledge.clone()),
+            )
             // Every page and server function above is behind the guard; what follows is not.
             .route_layer(from_fn_with_state(accounts, guard))
             .route_layer(sessions)
-            .route_layer(from_fn(limit_api_body))
             .route("/api/health", get(health).with_state(system))
             .route(
                 "/api/webhook/whatsapp",
@@ -240,6 +276,7 @@ impl Application {
             outbound,
             router,
             worker,
+            knowledge,
             stopping,
         })
     }
@@ -255,6 +292,7 @@ impl Application {
         let mut workers = self.worker.spawn(stop_rx.clone());
         let housekeeping = tokio::spawn(housekeeping(self.db.clone(), stop_rx.clone()));
         let checkpoints = tokio::spawn(checkpoints(self.db.clone(), stop_rx));
+        tokio::spawn(repair_knowledge(self.knowledge.clone()));
 
         let stopping = self.stopping.clone();
         let served = axum::serve(
@@ -310,6 +348,23 @@ async fn outbound_rate(db: &DatabaseConnection) -> u32 {
             );
             outbound::DEFAULT_RATE_PER_SECOND
         }
+    }
+}
+
+/// At start: the index brought in line with the database (filled when new), and files of
+/// uploads that never finished removed. In the background: startup does not wait for it.
+async fn repair_knowledge(knowledge: KnowledgeBase) {
+    match knowledge.reconcile().await {
+        Ok((0, 0)) => {}
+        Ok((indexed, removed)) => {
+            tracing::info!(indexed, removed, "search index brought up to date")
+        }
+        Err(e) => tracing::error!(error = %e, "bringing the search index up to date failed"),
+    }
+    match upload::remove_orphans(&knowledge).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "unreferenced knowledge files removed"),
+        Err(e) => tracing::warn!(error = %e, "removing unreferenced knowledge files failed"),
     }
 }
 

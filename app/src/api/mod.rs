@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod inbox;
+pub mod knowledge;
 pub mod system;
 
 /// Server functions that work without a session. Everything else answers 401.

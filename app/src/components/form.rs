@@ -18,6 +18,9 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     value: RwSignal<String>,
     errors: FormErrors,
+    /// Not required (the default is required).
+    #[prop(optional)]
+    optional: bool,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let input_id = format!("field-{name}");
@@ -36,7 +39,7 @@ pub fn Field(
                 name=name
                 type=kind
                 autocomplete=autocomplete
-                required
+                required=!optional
                 bind:value=value
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=message_id.clone()

@@ -14,7 +14,7 @@ use crate::model::AuthState;
 use crate::PRODUCT;
 
 /// Pages that exist. An entry is added here only together with a page that works.
-const NAV: &[(&str, &str)] = &[("/", "Home")];
+const NAV: &[(&str, &str)] = &[("/", "Home"), ("/knowledge", "Knowledge")];
 
 #[component]
 pub fn DashboardLayout() -> impl IntoView {

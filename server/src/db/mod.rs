@@ -1,7 +1,9 @@
 //! The database: connection, entities, repositories. The only place that writes SQL.
 
+pub mod chunks;
 pub mod conversations;
 pub mod customers;
+pub mod documents;
 pub mod entities;
 pub mod events;
 pub mod login_failures;

@@ -13,6 +13,12 @@ pub mod keys {
     pub const SETUP_DONE: &str = "setup.done";
     /// WhatsApp messages per second this server sends at most (Meta's default cap is 80).
     pub const OUTBOUND_RATE: &str = "whatsapp.outbound_rate";
+    /// Largest upload, in MB (default 10).
+    pub const KNOWLEDGE_MAX_FILE_MB: &str = "knowledge.max_file_mb";
+    /// Most uploaded files in the library (default 50).
+    pub const KNOWLEDGE_MAX_FILES: &str = "knowledge.max_files";
+    /// Stemming language of the search index (default "english").
+    pub const KNOWLEDGE_LANGUAGE: &str = "knowledge.language";
 }
 
 pub async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {

@@ -94,7 +94,7 @@ impl Queue {
         &self.config
     }
 
-    pub(super) fn wake(&self) -> &Notify {
+    pub fn wake(&self) -> &Notify {
         &self.wake
     }
 

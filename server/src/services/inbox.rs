@@ -7,7 +7,9 @@ use app::model::{
 };
 use app::ports::Inbox;
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
+
+use super::time;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::db::entities::{conversation, customer, message};
@@ -29,10 +31,6 @@ pub struct InboxService {
 
 fn db_failed(err: DbErr) -> AppError {
     internal("database error in the inbox", err)
-}
-
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn page_size(limit: Option<u32>) -> Result<u64, AppError> {

@@ -2,4 +2,12 @@
 
 pub mod accounts;
 pub mod inbox;
+pub mod knowledge;
 pub mod system;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Times as the API sends them: RFC 3339, UTC, whole seconds.
+pub fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}

@@ -1,8 +1,10 @@
 //! SeaORM entities, one per table, matching `migration/`. Tables that later features fill
-//! (documents, chunks, prompt templates, …) get their entity with those features.
+//! (prompt templates, usage, …) get their entity with those features.
 
+pub mod chunk;
 pub mod conversation;
 pub mod customer;
+pub mod document;
 pub mod event;
 pub mod job;
 pub mod login_failure;

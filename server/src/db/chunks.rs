@@ -1,0 +1,66 @@
+//! Passages of documents, as stored: the search index is rebuilt from these.
+
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::entities::chunk::{ActiveModel, Column, Entity, Model};
+use crate::knowledge::chunk::Passage;
+
+/// Rows per INSERT: far below SQLite's bound-variable limit.
+const BATCH: usize = 500;
+
+/// Replaces a document's passages; returns them as stored (with ids), in position order.
+pub async fn replace(
+    db: &impl ConnectionTrait,
+    document_id: i32,
+    passages: &[Passage],
+) -> Result<Vec<Model>, DbErr> {
+    delete_for(db, document_id).await?;
+    let now = Utc::now();
+    for batch in passages.chunks(BATCH) {
+        let rows = batch.iter().map(|p| ActiveModel {
+            document_id: Set(document_id),
+            position: Set(p.position as i32),
+            heading_path: Set(p.heading_path.clone()),
+            content: Set(p.content.clone()),
+            char_start: Set(p.char_start as i32),
+            char_end: Set(p.char_end as i32),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        Entity::insert_many(rows).exec_without_returning(db).await?;
+    }
+    of_document(db, document_id, None).await
+}
+
+pub async fn delete_for(db: &impl ConnectionTrait, document_id: i32) -> Result<u64, DbErr> {
+    Ok(Entity::delete_many()
+        .filter(Column::DocumentId.eq(document_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// A document's passages in order, at most `limit`.
+pub async fn of_document(
+    db: &impl ConnectionTrait,
+    document_id: i32,
+    limit: Option<u64>,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::DocumentId.eq(document_id))
+        .order_by_asc(Column::Position)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The passages with these ids that still exist.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}

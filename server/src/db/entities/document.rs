@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "documents")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub storage_key: String,
+    pub title: String,
+    pub original_name: Option<String>,
+    pub kind: String,
+    pub mime: Option<String>,
+    pub size_bytes: i64,
+    pub sha256: Option<String>,
+    pub status: String,
+    pub error: Option<String>,
+    pub source_text: Option<String>,
+    pub extracted_text: Option<String>,
+    pub category: Option<String>,
+    pub tags: String,
+    pub chunk_count: i32,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,196 @@
+//! The knowledge base: documents in, ranked passages out.
+//!
+//! Upload (streamed to `DATA_DIR/knowledge/`, type by content) → document row `processing` →
+//! [`pipeline::ExtractDocument`] job: text extracted in isolation → passages stored → index
+//! updated → `ready`, or `error` with a reason. The database holds the truth; the index under
+//! `DATA_DIR/index` is rebuilt from it (see [`KnowledgeBase::reconcile`]).
+
+pub mod chunk;
+pub mod detect;
+pub mod extract;
+pub mod index;
+pub mod pipeline;
+pub mod search;
+pub mod upload;
+
+use std::path::{Path, PathBuf};
+
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::db::{chunks, documents, settings};
+use crate::jobs::Queue;
+use crate::realtime::Bus;
+use index::{Change, IndexError, IndexedDocument, IndexedPassage, KnowledgeIndex, Opened};
+
+pub const DEFAULT_MAX_FILE_MB: u64 = 10;
+pub const DEFAULT_MAX_FILES: u64 = 50;
+pub const DEFAULT_LANGUAGE: &str = "english";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// The knowledge base's parts, shared by the upload handlers, the extraction job and the
+/// dashboard's service.
+#[derive(Clone)]
+pub struct KnowledgeBase {
+    pub db: DatabaseConnection,
+    pub bus: Bus,
+    pub queue: Queue,
+    pub index: KnowledgeIndex,
+    files: PathBuf,
+    pub extract_limits: extract::Limits,
+}
+
+/// Limits of the library, from settings.
+#[derive(Debug, Clone, Copy)]
+pub struct LibraryLimits {
+    pub max_file_bytes: u64,
+    pub max_files: u64,
+}
+
+impl KnowledgeBase {
+    /// Opens (or creates) the index and the files folder under `data_dir`.
+    pub async fn open(
+        db: DatabaseConnection,
+        bus: Bus,
+        queue: Queue,
+        data_dir: &Path,
+    ) -> Result<(Self, Opened), KnowledgeError> {
+        let files = data_dir.join("knowledge");
+        std::fs::create_dir_all(&files).map_err(IndexError::Io)?;
+        let language = language_setting(&db).await?;
+        let dir = data_dir.join("index");
+        let (index, opened) =
+            tokio::task::spawn_blocking(move || KnowledgeIndex::open(&dir, &language))
+                .await
+                .map_err(|e| IndexError::Io(std::io::Error::other(e)))??;
+        Ok((
+            Self {
+                db,
+                bus,
+                queue,
+                index,
+                files,
+                extract_limits: extract::Limits::default(),
+            },
+            opened,
+        ))
+    }
+
+    /// Where a stored file lives. Keys are generated (hex), never taken from a request.
+    pub fn file_path(&self, storage_key: &str) -> PathBuf {
+        self.files.join(storage_key)
+    }
+
+    pub fn files_dir(&self) -> &Path {
+        &self.files
+    }
+
+    pub async fn limits(&self) -> Result<LibraryLimits, DbErr> {
+        let number = |key, default| async move {
+            Ok::<_, DbErr>(
+                settings::get(&self.db, key)
+                    .await?
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .filter(|v| *v > 0)
+                    .unwrap_or(default),
+            )
+        };
+        Ok(LibraryLimits {
+            max_file_bytes: number(settings::keys::KNOWLEDGE_MAX_FILE_MB, DEFAULT_MAX_FILE_MB)
+                .await?
+                * 1024
+                * 1024,
+            max_files: number(settings::keys::KNOWLEDGE_MAX_FILES, DEFAULT_MAX_FILES).await?,
+        })
+    }
+
+    /// A stored document as the index holds it (`None` unless it is ready).
+    pub async fn indexed(&self, document_id: i32) -> Result<Option<IndexedDocument>, DbErr> {
+        let Some(summary) = documents::summary(&self.db, document_id).await? else {
+            return Ok(None);
+        };
+        if summary.status != documents::status::READY {
+            return Ok(None);
+        }
+        let passages = chunks::of_document(&self.db, document_id, None).await?;
+        Ok(Some(indexed(&summary, passages)))
+    }
+
+    /// Brings the index in line with the database: every ready document at its current
+    /// revision, nothing else. Fills a new index; repairs one left behind by a crash.
+    pub async fn reconcile(&self) -> Result<(usize, usize), KnowledgeError> {
+        let in_index = self.index.revisions()?;
+        let ready = documents::ready(&self.db).await?;
+        let mut changes = Vec::new();
+        for summary in &ready {
+            if in_index.get(&summary.id) != Some(&revision(summary)) {
+                let passages = chunks::of_document(&self.db, summary.id, None).await?;
+                changes.push(Change::Upsert(indexed(summary, passages)));
+            }
+        }
+        let upserted = changes.len();
+        let stale: Vec<i32> = in_index
+            .keys()
+            .filter(|id| !ready.iter().any(|s| s.id == **id))
+            .copied()
+            .collect();
+        let removed = stale.len();
+        changes.extend(stale.into_iter().map(Change::Delete));
+        if !changes.is_empty() {
+            self.index.apply(changes).await?;
+        }
+        Ok((upserted, removed))
+    }
+
+    /// Switches the stemming language and rebuilds the whole index in it, in one commit.
+    pub async fn set_language(&self, key: &str) -> Result<(), KnowledgeError> {
+        index::language(key)?;
+        let mut changes = vec![Change::Language(key.to_owned()), Change::Clear];
+        for summary in documents::ready(&self.db).await? {
+            let passages = chunks::of_document(&self.db, summary.id, None).await?;
+            changes.push(Change::Upsert(indexed(&summary, passages)));
+        }
+        self.index.apply(changes).await?;
+        settings::set(&self.db, settings::keys::KNOWLEDGE_LANGUAGE, key).await?;
+        Ok(())
+    }
+}
+
+pub async fn language_setting(db: &DatabaseConnection) -> Result<String, DbErr> {
+    Ok(settings::get(db, settings::keys::KNOWLEDGE_LANGUAGE)
+        .await?
+        .filter(|key| index::language(key).is_ok())
+        .unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned()))
+}
+
+/// The index's revision of a document: its last change, in milliseconds.
+pub fn revision(summary: &documents::Summary) -> i64 {
+    summary.updated_at.timestamp_millis()
+}
+
+fn indexed(
+    summary: &documents::Summary,
+    passages: Vec<crate::db::entities::chunk::Model>,
+) -> IndexedDocument {
+    IndexedDocument {
+        document_id: summary.id,
+        revision: revision(summary),
+        title: summary.title.clone(),
+        category: summary.category.clone(),
+        tags: summary.tag_list(),
+        passages: passages
+            .into_iter()
+            .map(|p| IndexedPassage {
+                chunk_id: p.id,
+                heading_path: p.heading_path,
+                content: p.content,
+            })
+            .collect(),
+    }
+}

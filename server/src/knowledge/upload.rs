@@ -1,0 +1,525 @@
+//! Uploads and downloads of knowledge files (plain HTTP, not server functions: the browser
+//! sends each file as the raw request body, so it can report upload progress and the server
+//! can stream it to disk without holding it in memory).
+//!
+//! - `POST /api/knowledge/upload?name=<file name>` → 201 with the new document
+//! - `PUT  /api/knowledge/documents/{id}/file?name=<file name>` → 200, the document replaced
+//! - `GET  /api/knowledge/documents/{id}/file` → the original file
+
+use std::path::{Path as FsPath, PathBuf};
+
+use app::error::{AppError, ErrorKind};
+use app::model::Change;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures::StreamExt;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tokio_util::io::ReaderStream;
+
+use super::detect::{self, FileKind, Refusal, SNIFF_BYTES};
+use super::pipeline::ExtractDocument;
+use super::KnowledgeBase;
+use crate::db::{self, documents};
+use crate::error::{internal, respond};
+use crate::jobs::Enqueue;
+use crate::services::knowledge::document_view;
+
+#[derive(Deserialize)]
+pub struct UploadParams {
+    #[serde(default)]
+    name: String,
+}
+
+/// Longest file name kept (characters).
+const MAX_NAME_CHARS: usize = 200;
+
+/// The display name of an upload: a bare file name, never a path.
+pub fn file_name(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "The file has no name."));
+    }
+    if name.contains(['/', '\\']) || name.split('.').all(str::is_empty) || name.contains("..") {
+        return Err(AppError::invalid(
+            "name",
+            "The file name must be a plain name, without folders (\"/\", \"\\\" or \"..\").",
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "name",
+            "The file name contains control characters.",
+        ));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(AppError::invalid(
+            "name",
+            format!("The file name is longer than {MAX_NAME_CHARS} characters."),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// "menu-2026.pdf" → "menu-2026".
+fn title_of(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.trim().is_empty() => stem.trim().to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
+fn too_large(name: &str, limit: u64) -> AppError {
+    AppError::new(
+        ErrorKind::PayloadTooLarge,
+        format!(
+            "“{name}” is larger than {} — the limit per file.",
+            app::format::bytes(limit)
+        ),
+    )
+}
+
+/// A file received and checked, stored under its final key.
+struct Received {
+    key: String,
+    name: String,
+    kind: FileKind,
+    size: u64,
+    sha256: String,
+}
+
+/// Deletes the file it guards unless defused: an upload that fails leaves nothing behind.
+struct Cleanup(Option<PathBuf>);
+
+impl Cleanup {
+    fn defuse(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+impl KnowledgeBase {
+    /// Streams the body to disk under a new key, hashing and size-checking as it goes, then
+    /// checks what the content is.
+    async fn receive(
+        &self,
+        name: String,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<(Received, Cleanup), AppError> {
+        let limit = self
+            .limits()
+            .await
+            .map_err(|e| internal("reading knowledge limits failed", e))?
+            .max_file_bytes;
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit) {
+            return Err(too_large(&name, limit));
+        }
+
+        let key = uuid::Uuid::new_v4().simple().to_string();
+        let path = self.file_path(&key);
+        let cleanup = Cleanup(Some(path.clone()));
+        let mut file = tokio::fs::File::create(&path)
+            .await
+            .map_err(|e| internal("creating an upload file failed", e))?;
+        let mut hasher = Sha256::new();
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        let mut size = 0u64;
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| {
+                AppError::bad_request(format!(
+                    "The upload of “{name}” was interrupted. Please try again."
+                ))
+            })?;
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(too_large(&name, limit));
+            }
+            if head.len() < SNIFF_BYTES {
+                let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+            }
+            hasher.update(&chunk);
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| internal("writing an upload failed", e))?;
+        }
+        file.sync_all()
+            .await
+            .map_err(|e| internal("writing an upload failed", e))?;
+        drop(file);
+
+        let kind = detect::detect(&head, &name).map_err(|refusal| match refusal {
+            Refusal::Empty => AppError::invalid("file", format!("“{name}” is empty.")),
+            other => AppError::new(ErrorKind::UnsupportedType, format!("“{name}”: {other}")),
+        })?;
+        if kind == FileKind::Docx && !is_word_document(path.clone()).await {
+            return Err(AppError::new(
+                ErrorKind::UnsupportedType,
+                format!("“{name}” is a zip file, not a Word document (.docx). Upload the document itself."),
+            ));
+        }
+        Ok((
+            Received {
+                key,
+                name,
+                kind,
+                size,
+                sha256: hex::encode(hasher.finalize()),
+            },
+            cleanup,
+        ))
+    }
+
+    async fn refuse_duplicate(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        sha256: &str,
+        replacing: Option<i32>,
+    ) -> Result<(), AppError> {
+        match documents::with_sha256(conn, sha256).await {
+            Ok(Some(existing)) if Some(existing.id) != replacing => {
+                Err(AppError::conflict(format!(
+                    "This file is already in the library as “{}”.",
+                    existing.title
+                )))
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(internal("checking for a duplicate upload failed", e)),
+        }
+    }
+
+    /// A new document from an upload.
+    pub async fn upload(
+        &self,
+        name: &str,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<documents::Summary, AppError> {
+        let name = file_name(name)?;
+        self.check_room().await?;
+        let (file, cleanup) = self.receive(name, headers, body).await?;
+
+        let txn = db::write_txn(&self.db)
+            .await
+            .map_err(|e| internal("starting an upload transaction failed", e))?;
+        // Checked again inside the transaction: two uploads racing for the last place.
+        self.check_room_in(&txn).await?;
+        self.refuse_duplicate(&txn, &file.sha256, None).await?;
+        let document = documents::insert(
+            &txn,
+            documents::NewDocument {
+                storage_key: file.key.clone(),
+                title: title_of(&file.name),
+                original_name: Some(file.name.clone()),
+                kind: file.kind.key().to_owned(),
+                mime: Some(file.kind.mime().to_owned()),
+                size_bytes: file.size as i64,
+                sha256: Some(file.sha256.clone()),
+                source_text: None,
+                category: None,
+                tags: Vec::new(),
+            },
+        )
+        .await
+        .map_err(|e| internal("storing an upload failed", e))?;
+        self.start_processing(txn, document.id, document.version)
+            .await?;
+        cleanup.defuse();
+        self.summary_of(document.id).await
+    }
+
+    /// A new version of an uploaded document's file.
+    pub async fn replace(
+        &self,
+        id: i32,
+        name: &str,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<documents::Summary, AppError> {
+        let name = file_name(name)?;
+        let current = self.file_document(id).await?;
+        let (file, cleanup) = self.receive(name, headers, body).await?;
+        let txn = db::write_txn(&self.db)
+            .await
+            .map_err(|e| internal("starting an upload transaction failed", e))?;
+        self.refuse_duplicate(&txn, &file.sha256, Some(id)).await?;
+        let version = documents::replace_file(
+            &txn,
+            &current,
+            documents::NewFile {
+                storage_key: file.key.clone(),
+                original_name: file.name.clone(),
+                kind: file.kind.key().to_owned(),
+                mime: file.kind.mime().to_owned(),
+                size_bytes: file.size as i64,
+                sha256: file.sha256.clone(),
+            },
+        )
+        .await
+        .map_err(|e| internal("storing a replacement failed", e))?;
+        self.start_processing(txn, id, version).await?;
+        cleanup.defuse();
+        // The old file is no longer referenced.
+        let _ = tokio::fs::remove_file(self.file_path(&current.storage_key)).await;
+        self.summary_of(id).await
+    }
+
+    /// Queues extraction and tells open dashboards, in the caller's transaction.
+    pub async fn start_processing(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        document_id: i32,
+        version: i32,
+    ) -> Result<(), AppError> {
+        self.queue
+            .enqueue(
+                &txn,
+                &ExtractDocument {
+                    document_id,
+                    version,
+                },
+                Enqueue::default(),
+            )
+            .await
+            .map_err(|e| internal("queueing extraction failed", e))?;
+        self.bus
+            .commit(
+                txn,
+                vec![Change::DocumentUpdated {
+                    document_id,
+                    status: documents::status::PROCESSING.to_owned(),
+                }],
+            )
+            .await
+            .map_err(|e| internal("committing a document failed", e))?;
+        // Enqueue woke the workers before the commit; wake them again now the job is visible.
+        self.queue.wake().notify_waiters();
+        Ok(())
+    }
+
+    pub async fn summary_of(&self, id: i32) -> Result<documents::Summary, AppError> {
+        documents::summary(&self.db, id)
+            .await
+            .map_err(|e| internal("reading a document failed", e))?
+            .ok_or_else(|| AppError::not_found("There is no such document."))
+    }
+
+    /// An uploaded document (not a written entry).
+    async fn file_document(&self, id: i32) -> Result<documents::Summary, AppError> {
+        let document = self.summary_of(id).await?;
+        if !document.is_file() {
+            return Err(AppError::bad_request(
+                "This entry was written in the dashboard; edit it instead of uploading a file.",
+            ));
+        }
+        Ok(document)
+    }
+
+    async fn check_room(&self) -> Result<(), AppError> {
+        self.check_room_in(&self.db).await
+    }
+
+    async fn check_room_in(&self, conn: &impl sea_orm::ConnectionTrait) -> Result<(), AppError> {
+        let limits = self
+            .limits()
+            .await
+            .map_err(|e| internal("reading knowledge limits failed", e))?;
+        let files = documents::count_files(conn)
+            .await
+            .map_err(|e| internal("counting documents failed", e))?;
+        if files >= limits.max_files {
+            return Err(AppError::conflict(format!(
+                "The library is full: {files} of {} documents. Delete one to make room, or replace an old version instead.",
+                limits.max_files
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Whether a zip file is a Word document (has `word/document.xml`); reads only its directory.
+async fn is_word_document(path: PathBuf) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path).ok()?;
+        let zip = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+        zip.index_for_name("word/document.xml")
+    })
+    .await
+    .ok()
+    .flatten()
+    .is_some()
+}
+
+fn answer(result: Result<documents::Summary, AppError>, status: StatusCode) -> Response {
+    match result {
+        Ok(summary) => (status, Json(document_view(summary))).into_response(),
+        Err(e) => respond(&e),
+    }
+}
+
+pub async fn upload(
+    State(kb): State<KnowledgeBase>,
+    Query(params): Query<UploadParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    answer(
+        kb.upload(&params.name, &headers, body).await,
+        StatusCode::CREATED,
+    )
+}
+
+pub async fn replace(
+    State(kb): State<KnowledgeBase>,
+    Path(id): Path<i32>,
+    Query(params): Query<UploadParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    answer(
+        kb.replace(id, &params.name, &headers, body).await,
+        StatusCode::OK,
+    )
+}
+
+/// The original file, as an attachment under its original name.
+pub async fn download(State(kb): State<KnowledgeBase>, Path(id): Path<i32>) -> Response {
+    let document = match kb.file_document(id).await {
+        Ok(document) => document,
+        Err(e) => return respond(&e),
+    };
+    let path = kb.file_path(&document.storage_key);
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        Err(_) => {
+            return respond(&AppError::not_found(
+                "The file is missing from the data folder.",
+            ))
+        }
+    };
+    let name = document
+        .original_name
+        .clone()
+        .unwrap_or_else(|| format!("document-{id}"));
+    let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_TYPE,
+            document
+                .mime
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".to_owned()),
+        ),
+        (header::CONTENT_LENGTH, document.size_bytes.to_string()),
+        (header::CONTENT_DISPOSITION, attachment(&name)),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+    ] {
+        if let Ok(value) = value.parse() {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
+fn attachment(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = app::format::percent_encode(name);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// Removes files in the knowledge folder that no document refers to (uploads cut off by a
+/// crash, replaced versions whose removal failed).
+pub async fn remove_orphans(kb: &KnowledgeBase) -> Result<usize, std::io::Error> {
+    let keys: std::collections::HashSet<String> = documents::list(&kb.db)
+        .await
+        .map_err(std::io::Error::other)?
+        .into_iter()
+        .map(|d| d.storage_key)
+        .collect();
+    let mut removed = 0;
+    let mut entries = tokio::fs::read_dir(kb.files_dir()).await?;
+    while let Some(entry) = entries.next_entry().await? {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !keys.contains(&name) && is_old(&entry.path()).await {
+            tokio::fs::remove_file(entry.path()).await?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Older than an hour: not an upload still in progress.
+async fn is_old(path: &FsPath) -> bool {
+    tokio::fs::metadata(path)
+        .await
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age.as_secs() > 3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_plain_file_names() {
+        assert_eq!(file_name(" menu.pdf ").as_deref(), Ok("menu.pdf"));
+        assert_eq!(
+            file_name("carta de vinos.docx").as_deref(),
+            Ok("carta de vinos.docx")
+        );
+        for bad in [
+            "",
+            "  ",
+            "../../etc/passwd",
+            "a/b.txt",
+            "c:\\x.txt",
+            "..",
+            "...",
+            "a\u{0}.txt",
+        ] {
+            assert!(file_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(file_name(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn titles_and_headers() {
+        assert_eq!(title_of("menu-2026.pdf"), "menu-2026");
+        assert_eq!(title_of(".env"), ".env");
+        assert_eq!(
+            attachment("Menú \"2026\".pdf"),
+            "attachment; filename=\"Men_ _2026_.pdf\"; filename*=UTF-8''Men%C3%BA%20%222026%22.pdf"
+        );
+    }
+}
