@@ -388,6 +388,9 @@ mod tests {
             kind: "pdf".into(),
             ..faq("a", "b")
         };
-        assert_eq!(entry(&bad_kind).expect_err("refused").field.as_deref(), Some("kind"));
+        assert_eq!(
+            entry(&bad_kind).expect_err("refused").field.as_deref(),
+            Some("kind")
+        );
     }
 }

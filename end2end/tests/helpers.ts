@@ -6,6 +6,9 @@ export const OWNER = {
   password: "correct horse battery",
 };
 
+/** The owner's password once accounts.spec has changed it (the specs after it sign in with it). */
+export const CHANGED_PASSWORD = "a better passphrase 2";
+
 /** Waits until the WASM has hydrated the page: before that, clicks land on dead HTML. */
 export async function hydrated(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
@@ -16,4 +19,20 @@ export async function logIn(page: Page, email: string, password: string) {
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
+}
+
+/** Signs in as the owner, creating the owner first when this spec runs on its own. */
+export async function signedIn(page: Page) {
+  const state = await (await page.request.post("/api/auth/state", { data: {} })).json();
+  if (state.needs_setup) {
+    const res = await page.request.post("/api/auth/setup", {
+      data: { input: { business_name: OWNER.business, email: OWNER.email, password: CHANGED_PASSWORD } },
+    });
+    expect(res.status()).toBe(200);
+    return;
+  }
+  const res = await page.request.post("/api/auth/login", {
+    data: { email: OWNER.email, password: CHANGED_PASSWORD },
+  });
+  expect(res.status(), await res.text()).toBe(200);
 }

@@ -14,6 +14,7 @@ use crate::model::AuthState;
 use crate::PRODUCT;
 
 /// Pages that exist. An entry is added here only together with a page that works.
+/// A section's link stays current on its sub-pages ("/knowledge/3"); home's only on "/".
 const NAV: &[(&str, &str)] = &[("/", "Home"), ("/knowledge", "Knowledge")];
 
 #[component]
@@ -93,7 +94,7 @@ fn Sidebar(auth: Signal<Option<AuthState>>) -> impl IntoView {
                     .map(|(href, label)| {
                         view! {
                             <li>
-                                <A href=*href exact=true>
+                                <A href=*href exact=*href == "/">
                                     {*label}
                                 </A>
                             </li>

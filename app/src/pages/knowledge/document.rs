@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::entry::EntryEditor;
 use super::library::{day, kind_label, StatusBadge};
-use crate::api::knowledge::{knowledge_document, DeleteDocument, UpdateDocument};
+use crate::api::knowledge::{delete_document, knowledge_document, UpdateDocument};
 use crate::components::feedback::{ErrorBox, Skeleton};
 use crate::components::form::{action_errors, Field, FormError, SubmitButton};
 use crate::format;
@@ -184,12 +184,24 @@ fn FileActions(document: DocumentView, changed: Callback<()>) -> impl IntoView {
 #[component]
 fn DeleteButton(id: i32) -> impl IntoView {
     let confirming = RwSignal::new(false);
-    let action = ServerAction::<DeleteDocument>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            leptos_router::hooks::use_navigate()("/knowledge", Default::default());
-        }
-    });
+    let pending = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let navigate = leptos_router::hooks::use_navigate();
+    // Not a ServerAction: the deletion's own change event re-renders this page (the document is
+    // gone) before an action's result could be seen, so the task that deletes also navigates.
+    let delete = move |_| {
+        pending.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match delete_document(id).await {
+                Ok(()) => navigate("/knowledge", Default::default()),
+                Err(e) => {
+                    let _ = problem.try_set(Some(e.message));
+                    let _ = pending.try_set(false);
+                }
+            }
+        });
+    };
     view! {
         <div class="actions">
             <Show
@@ -206,25 +218,17 @@ fn DeleteButton(id: i32) -> impl IntoView {
                 <button
                     type="button"
                     class="button danger"
-                    disabled=move || action.pending().get()
-                    on:click=move |_| {
-                        action.dispatch(DeleteDocument { id });
-                    }
+                    disabled=move || pending.get()
+                    on:click=delete.clone()
                 >
-                    {move || if action.pending().get() { "Deleting…" } else { "Delete permanently" }}
+                    {move || if pending.get() { "Deleting…" } else { "Delete permanently" }}
                 </button>
                 <button type="button" class="button" on:click=move |_| confirming.set(false)>
                     "Cancel"
                 </button>
             </Show>
         </div>
-        {move || {
-            action
-                .value()
-                .get()
-                .and_then(Result::err)
-                .map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })
-        }}
+        {move || problem.get().map(|p| view! { <p class="form-error" role="alert">{p}</p> })}
     }
     .into_any()
 }

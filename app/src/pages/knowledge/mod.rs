@@ -30,8 +30,12 @@ const KNOWLEDGE_EVENTS: &[&str] = &[
 /// Bumps `version` whenever the knowledge base changes on the server, for as long as the
 /// calling component lives (the subscription closes with it).
 fn refresh_on_changes(version: RwSignal<u32>) {
-    let listener = browser::listen(KNOWLEDGE_EVENTS, move |_| version.update(|v| *v += 1));
-    StoredValue::new_local(listener);
+    // An effect runs in the browser only, so the (thread-bound) subscription never exists on the
+    // server; it is dropped, closing the stream, with the effect's owner.
+    Effect::new(move |_| {
+        let listener = browser::listen(KNOWLEDGE_EVENTS, move |_| version.update(|v| *v += 1));
+        StoredValue::new_local(listener);
+    });
 }
 
 #[component]
@@ -39,7 +43,10 @@ pub fn KnowledgePage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     refresh_on_changes(version);
     let library = Resource::new(move || version.get(), |_| knowledge_library());
-    let loaded = Signal::derive(move || library.get().and_then(Result::ok));
+    // The latest library for the parts outside the Transition (upload limits, filters, language):
+    // filled from inside it, where the resource is read the way hydration expects.
+    let latest = RwSignal::new(None::<Library>);
+    let loaded = Signal::from(latest);
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
 
     view! {
@@ -57,7 +64,10 @@ pub fn KnowledgePage() -> impl IntoView {
         <Transition fallback=|| view! { <Skeleton lines=5 /> }>
             {move || Suspend::new(async move {
                 match library.await {
-                    Ok(library) => view! { <DocumentTable library /> }.into_any(),
+                    Ok(library) => {
+                        latest.set(Some(library.clone()));
+                        view! { <DocumentTable library /> }.into_any()
+                    }
                     Err(error) => view! { <ErrorBox error /> }.into_any(),
                 }
             })}

@@ -18,7 +18,20 @@ pub fn SearchPanel(library: Signal<Option<Library>>) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
     let tag = RwSignal::new(String::new());
-    let settle = StoredValue::new_local(debounce(DEBOUNCE, move |value: String| text.set(value)));
+    // Debounce: each keystroke bumps the generation; only the last one's timer searches.
+    let keystrokes = StoredValue::new(0u64);
+    let settle = move |value: String| {
+        keystrokes.update_value(|n| *n += 1);
+        let mine = keystrokes.get_value();
+        set_timeout(
+            move || {
+                if keystrokes.get_value() == mine {
+                    text.set(value);
+                }
+            },
+            DEBOUNCE,
+        );
+    };
 
     let results = Resource::new(
         move || (text.get(), category.get(), tag.get()),
@@ -60,7 +73,7 @@ pub fn SearchPanel(library: Signal<Option<Library>>) -> impl IntoView {
                     on:input=move |ev| {
                         let value = event_target_value(&ev);
                         typed.set(value.clone());
-                        settle.update_value(|f| f(value));
+                        settle(value);
                     }
                 />
                 <select aria-label="Category" on:change=move |ev| category.set(event_target_value(&ev))>

@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Knowledge base measurements of a release build: ingest and rebuild throughput, search latency
+over 50 documents x 1 MB of text, and a 10 MB PDF from upload to searchable.
+
+Usage (from the repository root, after `./dev release`):
+    pip install reportlab   # only for the PDF figure; skipped without it
+    python3 bench/knowledge.py [--docs 50] [--mb 1.0] [--queries 2000]
+
+Starts the release binary on a fresh SQLite data directory, creates the owner through the API,
+then over loopback HTTP (as the dashboard does):
+  1. uploads --docs Markdown documents of --mb MB each (synthetic prose with headings, from a
+     Zipf-distributed vocabulary, so term statistics look like text), waits until all are ready:
+     ingest throughput = MB of text / seconds (upload, extraction, passages, database, index);
+  2. stops, deletes the index directory, starts again and waits until a search answers as
+     before: rebuild throughput (database passages -> index);
+  3. runs --queries searches of 1-4 words, one at a time: latency p50/p90/p99 (HTTP included);
+  4. uploads a ~10 MB text PDF made with reportlab and times it until its words are found.
+Prints each figure with its budget and the ratio to it (above 1.0 = look into it).
+"""
+
+import argparse
+import http.cookiejar
+import io
+import json
+import os
+import pathlib
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+BUDGETS = {
+    "search_p99_ms": 10.0,
+    "pdf_to_searchable_s": 10.0,
+    "ingest_mb_s": 1.0,  # 50 MB of text ready within a minute
+}
+EMAIL, PASSWORD = "bench@example.com", "bench password 123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Server:
+    def __init__(self, binary: str, site: str, data: str):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "DATA_DIR": data,
+            "LEPTOS_SITE_ROOT": site,
+            "RUST_LOG": "warn",
+        }
+        self.proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL)
+        jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/api/health", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.02)
+        raise SystemExit("server did not become healthy")
+
+    def call(self, path: str, body=None, data: bytes | None = None, method="POST", timeout=60):
+        headers = {}
+        if data is None:
+            data = json.dumps(body if body is not None else {}).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        with self.opener.open(req, timeout=timeout) as r:
+            return json.loads(r.read() or b"null")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def vocabulary(rng: random.Random, size=20000) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(letters) for _ in range(rng.randint(3, 10))))
+    return sorted(words)
+
+
+def prose(rng: random.Random, words: list[str], weights: list[float], target_bytes: int) -> str:
+    out, size, section = [], 0, 0
+    while size < target_bytes:
+        if size // 6000 >= section:
+            section += 1
+            heading = f"\n## Section {section} " + " ".join(rng.choices(words, weights, k=3)) + "\n\n"
+            out.append(heading)
+            size += len(heading)
+        sentences = []
+        for _ in range(rng.randint(2, 6)):
+            s = " ".join(rng.choices(words, weights, k=rng.randint(6, 20)))
+            sentences.append(s.capitalize() + ".")
+        paragraph = " ".join(sentences) + "\n\n"
+        out.append(paragraph)
+        size += len(paragraph)
+    return "".join(out)
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def wait_ready(server: Server, ids: list[int], timeout=600) -> None:
+    deadline = time.time() + timeout
+    pending = set(ids)
+    while pending and time.time() < deadline:
+        docs = server.call("/api/knowledge/library")["documents"]
+        for d in docs:
+            if d["id"] in pending and d["status"] != "processing":
+                if d["status"] != "ready":
+                    raise SystemExit(f"document {d['id']} failed: {d['error']}")
+                pending.discard(d["id"])
+        time.sleep(0.05)
+    if pending:
+        raise SystemExit(f"{len(pending)} documents still processing")
+
+
+def search(server: Server, text: str) -> list:
+    return server.call("/api/knowledge/search", {"query": {"text": text, "limit": 10}})
+
+
+def make_pdf(target_mb: float) -> bytes | None:
+    try:
+        from reportlab.lib.pagesizes import A4
+        from reportlab.pdfgen import canvas
+    except ImportError:
+        return None
+    rng = random.Random(7)
+    words = vocabulary(rng, 5000)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=0)
+    page = 0
+    while buf.tell() < target_mb * 1024 * 1024 * 0.985:
+        page += 1
+        text = c.beginText(40, 800)
+        text.setFont("Helvetica", 9)
+        for _ in range(80):
+            text.textLine(" ".join(rng.choices(words, k=14)))
+        c.drawText(text)
+        if page == 1:
+            c.drawString(40, 60, "Unique marker quokkabench on the first page")
+        c.showPage()
+        if page > 5000:
+            break
+    c.drawString(40, 800, "Final page mentions wombatbench")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default="target/release/replydesk")
+    ap.add_argument("--site", default="target/site")
+    ap.add_argument("--docs", type=int, default=50)
+    ap.add_argument("--mb", type=float, default=1.0)
+    ap.add_argument("--queries", type=int, default=2000)
+    args = ap.parse_args()
+    if not pathlib.Path(args.binary).exists():
+        raise SystemExit("build first: ./dev release")
+
+    rng = random.Random(42)
+    words = vocabulary(rng)
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    docs = [prose(rng, words, weights, int(args.mb * 1024 * 1024)) for _ in range(args.docs)]
+    total_mb = sum(len(d.encode()) for d in docs) / (1024 * 1024)
+    data = tempfile.mkdtemp(prefix="replydesk-bench-")
+    try:
+        server = Server(args.binary, args.site, data)
+        server.call("/api/auth/setup", {"input": {"business_name": "Bench", "email": EMAIL, "password": PASSWORD}})
+        server.call("/api/auth/state")
+
+        # 1. ingest
+        started = time.perf_counter()
+        ids = []
+        for i, text in enumerate(docs):
+            q = urllib.parse.urlencode({"name": f"doc{i:02}.md"})
+            ids.append(server.call(f"/api/knowledge/upload?{q}", data=text.encode())["id"])
+        uploaded = time.perf_counter() - started
+        wait_ready(server, ids)
+        ingest_s = time.perf_counter() - started
+        passages = sum(d["passages"] for d in server.call("/api/knowledge/library")["documents"])
+        rss_after_ingest = rss_mb(server.proc.pid)
+
+        probe = " ".join(words[100:103])
+        expected = search(server, probe)
+
+        # 3. search latency
+        queries = [" ".join(rng.choices(words, weights, k=rng.randint(1, 4))) for _ in range(args.queries)]
+        for q in queries[:50]:
+            search(server, q)  # warm-up
+        latencies = []
+        for q in queries:
+            t = time.perf_counter()
+            search(server, q)
+            latencies.append((time.perf_counter() - t) * 1000)
+        rss_after_search = rss_mb(server.proc.pid)
+        index_mb = sum(f.stat().st_size for f in pathlib.Path(data, "index").rglob("*") if f.is_file()) / (1024 * 1024)
+
+        # 2. rebuild from the database
+        server.stop()
+        shutil.rmtree(pathlib.Path(data, "index"))
+        started = time.perf_counter()
+        server = Server(args.binary, args.site, data)
+        server.call("/api/auth/login", {"email": EMAIL, "password": PASSWORD})
+        while search(server, probe) != expected:
+            time.sleep(0.05)
+            if time.perf_counter() - started > 600:
+                raise SystemExit("rebuild did not finish")
+        rebuild_s = time.perf_counter() - started
+
+        # 4. a 10 MB PDF, upload to searchable
+        pdf = make_pdf(9.9)
+        pdf_s = pdf_mb = None
+        if pdf is not None:
+            for d in server.call("/api/knowledge/library")["documents"][:1]:
+                server.call("/api/knowledge/delete", {"id": d["id"]})  # room for the 51st
+            pdf_mb = len(pdf) / (1024 * 1024)
+            started = time.perf_counter()
+            doc = server.call("/api/knowledge/upload?name=big.pdf", data=pdf)
+            wait_ready(server, [doc["id"]], timeout=300)
+            while not search(server, "quokkabench wombatbench"):
+                time.sleep(0.02)
+            pdf_s = time.perf_counter() - started
+        server.stop()
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+    def line(name, value, unit, budget_key=None, lower_is_better=True):
+        budget = BUDGETS.get(budget_key) if budget_key else None
+        ratio = ""
+        if budget:
+            r = value / budget if lower_is_better else budget / value
+            ratio = f"  budget {budget:g} {unit}  ratio {r:.2f}"
+        print(f"{name:<44} {value:>10.2f} {unit}{ratio}")
+
+    print(f"\ncorpus: {args.docs} documents, {total_mb:.1f} MB of text, {passages} passages; index {index_mb:.1f} MB on disk")
+    line("ingest throughput (upload -> all ready)", total_mb / ingest_s, "MB/s", "ingest_mb_s", lower_is_better=False)
+    line("  of which uploading", uploaded, "s")
+    line("  total", ingest_s, "s")
+    line("rebuild throughput (restart -> searchable)", total_mb / rebuild_s, "MB/s")
+    line("  total", rebuild_s, "s")
+    line("search latency p50", percentile(latencies, 50), "ms")
+    line("search latency p90", percentile(latencies, 90), "ms")
+    line("search latency p99", percentile(latencies, 99), "ms", "search_p99_ms")
+    line("search latency max", max(latencies), "ms")
+    line("search mean", statistics.fmean(latencies), "ms")
+    line("RSS after ingest", rss_after_ingest, "MB")
+    line("RSS after searches", rss_after_search, "MB")
+    if pdf_s is not None:
+        line(f"PDF of {pdf_mb:.1f} MB, upload -> searchable", pdf_s, "s", "pdf_to_searchable_s")
+    else:
+        print("PDF figure skipped: pip install reportlab")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+import { expect, test } from "@playwright/test";
+import { CHANGED_PASSWORD, hydrated, OWNER } from "./helpers";
+
+// Runs last (files run in name order): it leaves this address throttled for 15 minutes.
+test.describe.serial("login throttling", () => {
+  test("repeated failures are throttled", async ({ page }) => {
+    await page.goto("/login");
+    await hydrated(page);
+    const alert = page.getByRole("alert");
+    let refusedAfter = 0;
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await page.getByLabel("Email", { exact: true }).fill(OWNER.email);
+      await page.getByLabel("Password", { exact: true }).fill(`wrong password ${attempt}`);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await expect(alert).toContainText(/do not match|Too many failed attempts/);
+      if ((await alert.textContent())?.includes("Too many")) {
+        refusedAfter = attempt - 1;
+        break;
+      }
+    }
+    // Five failures (one of them from the earlier wrong-password step) and then no more.
+    expect(refusedAfter).toBeGreaterThanOrEqual(4);
+    await expect(alert).toContainText("Try again in 15 minutes");
+    // Even the right password is refused now.
+    await page.getByLabel("Password", { exact: true }).fill(CHANGED_PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(alert).toContainText("Too many failed attempts");
+    await expect(page).toHaveURL(/\/login/);
+  });
+});
