@@ -16,7 +16,7 @@ use super::detect::FileKind;
 /// Bounds on the work one document may cause.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Most bytes a DOCX may inflate to, all parts together.
+    /// Most bytes a DOCX (all its parts) or a PDF (its text-bearing streams) may inflate to.
     pub max_unzipped_bytes: u64,
     /// Most bytes of extracted text.
     pub max_text_bytes: usize,
@@ -48,7 +48,7 @@ impl Unreadable {
 /// Extracts and normalises the text of a file's bytes (on the calling thread).
 pub fn extract(kind: FileKind, bytes: &[u8], limits: &Limits) -> Result<String, Unreadable> {
     let raw = match kind {
-        FileKind::Pdf => pdf::extract(bytes)?,
+        FileKind::Pdf => pdf::extract(bytes, limits)?,
         FileKind::Docx => docx::extract(bytes, limits)?,
         FileKind::Txt | FileKind::Md => text::decode(bytes),
         FileKind::Html => text::html_to_text(&text::decode(bytes)),
@@ -67,27 +67,37 @@ pub fn extract(kind: FileKind, bytes: &[u8], limits: &Limits) -> Result<String, 
     Ok(text)
 }
 
-/// [`extract`] of a stored file, on the blocking pool, with panics caught and a time limit.
-///
-/// A parser stuck past the limit cannot be stopped from outside its thread: it is abandoned
-/// (its result is dropped) and the document fails; the thread ends when the parser does.
+/// [`extract`] of a stored file, isolated (see [`isolated`]).
 pub async fn extract_file(
     kind: FileKind,
     path: PathBuf,
     limits: Limits,
 ) -> Result<String, ExtractFailure> {
     let time_limit = limits.time_limit;
-    let work = tokio::task::spawn_blocking(move || {
+    isolated(time_limit, move || {
         let bytes = std::fs::read(&path).map_err(ExtractFailure::Io)?;
-        std::panic::catch_unwind(AssertUnwindSafe(|| extract(kind, &bytes, &limits)))
-            .map_err(|_| {
-                ExtractFailure::Unreadable(Unreadable::new(
-                    "This file is malformed in a way that made the reader fail. Export or save it again and upload the new file.",
-                ))
-            })?
-            .map_err(ExtractFailure::Unreadable)
+        extract(kind, &bytes, &limits).map_err(ExtractFailure::Unreadable)
+    })
+    .await
+}
+
+/// Runs `work` on the blocking pool, with a panic turned into an [`Unreadable`] and a time
+/// limit.
+///
+/// A parser stuck past the limit cannot be stopped from outside its thread: it is abandoned
+/// (its result is dropped) and the document fails; the thread ends when the parser does.
+async fn isolated(
+    time_limit: Duration,
+    work: impl FnOnce() -> Result<String, ExtractFailure> + Send + 'static,
+) -> Result<String, ExtractFailure> {
+    let task = tokio::task::spawn_blocking(move || {
+        std::panic::catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
+            Err(ExtractFailure::Unreadable(Unreadable::new(
+                "This file is malformed in a way that made the reader fail. Export or save it again and upload the new file.",
+            )))
+        })
     });
-    match tokio::time::timeout(time_limit, work).await {
+    match tokio::time::timeout(time_limit, task).await {
         Ok(Ok(result)) => result,
         Ok(Err(join)) => Err(ExtractFailure::Io(std::io::Error::other(join))),
         Err(_) => Err(ExtractFailure::Unreadable(Unreadable::new(format!(
@@ -142,6 +152,29 @@ mod tests {
             "  # T\n\npara one\nline two".trim_start()
         );
         assert_eq!(normalize(" \n\t\n"), "");
+    }
+
+    fn reason(result: Result<String, ExtractFailure>) -> String {
+        match result {
+            Err(ExtractFailure::Unreadable(reason)) => reason.0,
+            other => panic!("expected a reason, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_parser_is_a_readable_failure() {
+        let failed = isolated(Duration::from_secs(5), || panic!("parser bug")).await;
+        assert!(reason(failed).contains("malformed"));
+    }
+
+    #[tokio::test]
+    async fn a_parser_past_the_time_limit_is_abandoned() {
+        let failed = isolated(Duration::from_millis(50), || {
+            std::thread::sleep(Duration::from_secs(2));
+            Ok(String::new())
+        })
+        .await;
+        assert!(reason(failed).contains("took longer than"));
     }
 
     #[test]
