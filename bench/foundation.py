@@ -15,12 +15,13 @@ import gzip
 import os
 import pathlib
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
 import time
 import urllib.request
+
+from processes import free_port, rss_mb
 
 BUDGETS = {  # what we hold ourselves to; a ratio above 1.0 is a regression to look at
     "cold_start_ms": 1000.0,
@@ -28,20 +29,6 @@ BUDGETS = {  # what we hold ourselves to; a ratio above 1.0 is a regression to l
     "wasm_gzip_kb": 400.0,
     "binary_mb": 40.0,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def one_run(binary: str, site: str) -> tuple[float, float]:

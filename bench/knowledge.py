@@ -27,7 +27,6 @@ import pathlib
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -35,26 +34,14 @@ import time
 import urllib.parse
 import urllib.request
 
+from processes import free_port, rss_mb
+
 BUDGETS = {
     "search_p99_ms": 10.0,
     "pdf_to_searchable_s": 10.0,
     "ingest_mb_s": 1.0,  # 50 MB of text ready within a minute
 }
 EMAIL, PASSWORD = "bench@example.com", "bench password 123"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Server:

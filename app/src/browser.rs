@@ -75,25 +75,49 @@ mod imp {
         }
     }
     /// Sends `file` as the raw body of a `method` request to `url`, reporting bytes sent, and
-    /// returns the response's status and text. (`fetch` cannot report upload progress.)
+    /// returns the body of a 2xx answer, or the API's error. (`fetch` cannot report upload
+    /// progress.)
     pub async fn send_file(
         method: &str,
         url: &str,
         file: &web_sys::File,
-        on_progress: impl Fn(f64, f64) + 'static,
-    ) -> Result<(u16, String), ()> {
+        on_progress: impl Fn(f64) + 'static,
+    ) -> Result<String, crate::error::AppError> {
+        use crate::error::{AppError, ErrorKind};
+
+        let interrupted = || {
+            AppError::new(
+                ErrorKind::Network,
+                "The upload was interrupted. Check the connection and try again.",
+            )
+        };
+        let (status, body) = transfer(method, url, file, on_progress)
+            .await
+            .ok_or_else(interrupted)?;
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        Err(serde_json::from_str::<AppError>(&body)
+            .unwrap_or_else(|_| AppError::new(ErrorKind::Internal, "The upload failed.")))
+    }
+
+    /// The request itself: its status and text, or `None` if it never completed.
+    async fn transfer(
+        method: &str,
+        url: &str,
+        file: &web_sys::File,
+        on_progress: impl Fn(f64) + 'static,
+    ) -> Option<(u16, String)> {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
 
-        let xhr = web_sys::XmlHttpRequest::new().map_err(|_| ())?;
-        xhr.open(method, url).map_err(|_| ())?;
+        let xhr = web_sys::XmlHttpRequest::new().ok()?;
+        xhr.open(method, url).ok()?;
         let (done_tx, done_rx) = futures::channel::oneshot::channel::<bool>();
         let done_tx = std::cell::RefCell::new(Some(done_tx));
         let progress =
             Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
-                if ev.length_computable() {
-                    on_progress(ev.loaded(), ev.total());
-                }
+                on_progress(ev.loaded());
             });
         let finished = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
             if let Some(tx) = done_tx.borrow_mut().take() {
@@ -106,16 +130,16 @@ mod imp {
         for event in ["load", "error", "abort", "timeout"] {
             let _ = xhr.add_event_listener_with_callback(event, finished.as_ref().unchecked_ref());
         }
-        xhr.send_with_opt_blob(Some(file)).map_err(|_| ())?;
+        xhr.send_with_opt_blob(Some(file)).ok()?;
         // The closures live until the request ends (they are dropped with this future).
         let loaded = done_rx.await.unwrap_or(false);
         drop((progress, finished));
         if !loaded {
-            return Err(());
+            return None;
         }
         let status = xhr.status().unwrap_or(0);
         let text = xhr.response_text().ok().flatten().unwrap_or_default();
-        Ok((status, text))
+        Some((status, text))
     }
 
     /// An open subscription to the server's change stream; closed when dropped.

@@ -168,7 +168,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewDocument) -> Result<Model
     .await
 }
 
-/// A new file for an existing document: a new version, processed again. Returns the new version.
+/// A new file for an existing document.
 pub struct NewFile {
     pub storage_key: String,
     pub original_name: String,
@@ -178,29 +178,22 @@ pub struct NewFile {
     pub sha256: String,
 }
 
+/// A new file for an existing document: a new version, processed again. Returns the new version.
 pub async fn replace_file(
     db: &impl ConnectionTrait,
     current: &Summary,
     file: NewFile,
 ) -> Result<i32, DbErr> {
-    let version = current.version + 1;
-    ActiveModel {
-        id: Set(current.id),
+    let changes = ActiveModel {
         storage_key: Set(file.storage_key),
         original_name: Set(Some(file.original_name)),
         kind: Set(file.kind),
         mime: Set(Some(file.mime)),
         size_bytes: Set(file.size_bytes),
         sha256: Set(Some(file.sha256)),
-        status: Set(status::PROCESSING.to_owned()),
-        error: Set(None),
-        version: Set(version),
-        updated_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .update(db)
-    .await?;
-    Ok(version)
+    };
+    new_version(db, current, changes).await
 }
 
 /// New text for a written entry: a new version, processed again. Returns the new version.
@@ -212,22 +205,30 @@ pub async fn replace_entry(
     category: Option<String>,
     tags: &[String],
 ) -> Result<i32, DbErr> {
-    let version = current.version + 1;
-    ActiveModel {
-        id: Set(current.id),
+    let changes = ActiveModel {
         title: Set(title),
-        source_text: Set(Some(body.clone())),
         size_bytes: Set(body.len() as i64),
+        source_text: Set(Some(body)),
         category: Set(category),
         tags: Set(encode_tags(tags)),
-        status: Set(status::PROCESSING.to_owned()),
-        error: Set(None),
-        version: Set(version),
-        updated_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .update(db)
-    .await?;
+    };
+    new_version(db, current, changes).await
+}
+
+/// Applies `changes` as the document's next version, back to processing.
+async fn new_version(
+    db: &impl ConnectionTrait,
+    current: &Summary,
+    mut changes: ActiveModel,
+) -> Result<i32, DbErr> {
+    let version = current.version + 1;
+    changes.id = Set(current.id);
+    changes.status = Set(status::PROCESSING.to_owned());
+    changes.error = Set(None);
+    changes.version = Set(version);
+    changes.updated_at = Set(Utc::now());
+    changes.update(db).await?;
     Ok(version)
 }
 

@@ -124,19 +124,14 @@ fn FileActions(document: DocumentView, changed: Callback<()>) -> impl IntoView {
                     format::percent_encode(&file.name())
                 );
                 let size = file.size().max(1.0);
-                let result = crate::browser::send_file("PUT", &url, &file, move |sent, _| {
+                let result = crate::browser::send_file("PUT", &url, &file, move |sent| {
                     progress.set(Some(sent / size));
                 })
                 .await;
                 progress.set(None);
                 match result {
-                    Ok((200, _)) => changed.run(()),
-                    Ok((_, body)) => problem.set(Some(
-                        serde_json::from_str::<crate::error::AppError>(&body)
-                            .map(|e| e.message)
-                            .unwrap_or_else(|_| "The upload failed.".into()),
-                    )),
-                    Err(()) => problem.set(Some("The upload was interrupted.".into())),
+                    Ok(_) => changed.run(()),
+                    Err(e) => problem.set(Some(e.message)),
                 }
             });
         }

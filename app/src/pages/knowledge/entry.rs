@@ -64,26 +64,23 @@ pub fn EntryForm(changed: Callback<()>) -> impl IntoView {
             <p class="muted">"A question customers ask with its answer, or a note the assistant should know."</p>
             <fieldset class="choice">
                 <legend class="visually-hidden">"Kind of entry"</legend>
-                <label>
-                    <input
-                        type="radio"
-                        name="entry-kind"
-                        value="faq"
-                        prop:checked=move || fields.kind.get() == "faq"
-                        on:change=move |_| fields.kind.set("faq".into())
-                    />
-                    "FAQ pair"
-                </label>
-                <label>
-                    <input
-                        type="radio"
-                        name="entry-kind"
-                        value="note"
-                        prop:checked=move || fields.kind.get() == "note"
-                        on:change=move |_| fields.kind.set("note".into())
-                    />
-                    "Note"
-                </label>
+                {[("faq", "FAQ pair"), ("note", "Note")]
+                    .into_iter()
+                    .map(|(kind, label)| {
+                        view! {
+                            <label>
+                                <input
+                                    type="radio"
+                                    name="entry-kind"
+                                    value=kind
+                                    prop:checked=move || fields.kind.get() == kind
+                                    on:change=move |_| fields.kind.set(kind.into())
+                                />
+                                {label}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
             </fieldset>
             <EntryFields fields action id=None />
         </details>

@@ -107,25 +107,16 @@ fn start(
                 "/api/knowledge/upload?name={}",
                 format::percent_encode(&name)
             );
-            let result = crate::browser::send_file("POST", &url, &file, move |sent, _| {
+            let result = crate::browser::send_file("POST", &url, &file, move |sent| {
                 uploads.set(key, Stage::Sending { sent });
             })
             .await;
-            let stage = match result {
-                Ok((201, body)) => {
-                    match serde_json::from_str::<crate::model::DocumentView>(&body) {
-                        Ok(document) => Stage::Stored(document.id),
-                        Err(_) => Stage::Failed("The server's answer could not be read.".into()),
-                    }
-                }
-                Ok((_, body)) => Stage::Failed(
-                    serde_json::from_str::<AppError>(&body)
-                        .map(|e| e.message)
-                        .unwrap_or_else(|_| "The upload failed.".into()),
-                ),
-                Err(()) => Stage::Failed(
-                    "The upload was interrupted. Check the connection and try again.".into(),
-                ),
+            let stage = match result.and_then(|body| {
+                serde_json::from_str::<crate::model::DocumentView>(&body)
+                    .map_err(|_| AppError::internal())
+            }) {
+                Ok(document) => Stage::Stored(document.id),
+                Err(e) => Stage::Failed(e.message),
             };
             uploads.set(key, stage);
             changed.run(());
