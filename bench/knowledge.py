@@ -21,6 +21,7 @@ Prints each figure with its budget and the ratio to it (above 1.0 = look into it
 import argparse
 import http.cookiejar
 import io
+import itertools
 import json
 import os
 import pathlib
@@ -29,12 +30,13 @@ import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
 
-from processes import free_port, rss_mb
+from processes import free_port, rss_parts_mb
 
 BUDGETS = {
     "search_p99_ms": 10.0,
@@ -56,6 +58,8 @@ class Server:
             "LEPTOS_SITE_ROOT": site,
             "RUST_LOG": "warn",
         }
+        # Allocator settings under test pass through (e.g. MALLOC_ARENA_MAX).
+        env.update({k: v for k, v in os.environ.items() if k.startswith("MALLOC_")})
         self.proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL)
         jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -96,17 +100,21 @@ def prose(rng: random.Random, words: list[str], weights: list[float], target_byt
     while size < target_bytes:
         if size // 6000 >= section:
             section += 1
-            heading = f"\n## Section {section} " + " ".join(rng.choices(words, weights, k=3)) + "\n\n"
+            heading = f"\n## Section {section} " + " ".join(rng.choices(words, cum_weights=weights, k=3)) + "\n\n"
             out.append(heading)
             size += len(heading)
         sentences = []
         for _ in range(rng.randint(2, 6)):
-            s = " ".join(rng.choices(words, weights, k=rng.randint(6, 20)))
+            s = " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(6, 20)))
             sentences.append(s.capitalize() + ".")
         paragraph = " ".join(sentences) + "\n\n"
         out.append(paragraph)
         size += len(paragraph)
     return "".join(out)
+
+
+def note(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -133,33 +141,37 @@ def search(server: Server, text: str) -> list:
     return server.call("/api/knowledge/search", {"query": {"text": text, "limit": 10}})
 
 
-def make_pdf(target_mb: float) -> bytes | None:
-    try:
-        from reportlab.lib.pagesizes import A4
-        from reportlab.pdfgen import canvas
-    except ImportError:
-        return None
+def pdf_pages(pages: int) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
     rng = random.Random(7)
     words = vocabulary(rng, 5000)
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, pageCompression=0)
-    page = 0
-    while buf.tell() < target_mb * 1024 * 1024 * 0.985:
-        page += 1
+    for page in range(pages):
         text = c.beginText(40, 800)
         text.setFont("Helvetica", 9)
         for _ in range(80):
             text.textLine(" ".join(rng.choices(words, k=14)))
         c.drawText(text)
-        if page == 1:
+        if page == 0:
             c.drawString(40, 60, "Unique marker quokkabench on the first page")
+        if page == pages - 1:
+            c.drawString(40, 60, "Final page mentions wombatbench")
         c.showPage()
-        if page > 5000:
-            break
-    c.drawString(40, 800, "Final page mentions wombatbench")
-    c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def make_pdf(target_mb: float) -> bytes | None:
+    """A text PDF (uncompressed pages, like many exports) just under `target_mb`."""
+    try:
+        import reportlab  # noqa: F401
+    except ImportError:
+        return None
+    per_page = len(pdf_pages(20)) / 20
+    return pdf_pages(int(target_mb * 1024 * 1024 / per_page))
 
 
 def main() -> None:
@@ -175,7 +187,9 @@ def main() -> None:
 
     rng = random.Random(42)
     words = vocabulary(rng)
-    weights = [1 / (rank + 1) for rank in range(len(words))]
+    # Zipf: the n-th word is 1/n as frequent as the first (cumulative, computed once).
+    weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(words))))
+    note("generating the corpus")
     docs = [prose(rng, words, weights, int(args.mb * 1024 * 1024)) for _ in range(args.docs)]
     total_mb = sum(len(d.encode()) for d in docs) / (1024 * 1024)
     data = tempfile.mkdtemp(prefix="replydesk-bench-")
@@ -185,22 +199,25 @@ def main() -> None:
         server.call("/api/auth/state")
 
         # 1. ingest
+        note(f"uploading {args.docs} documents, {total_mb:.1f} MB")
         started = time.perf_counter()
         ids = []
         for i, text in enumerate(docs):
             q = urllib.parse.urlencode({"name": f"doc{i:02}.md"})
             ids.append(server.call(f"/api/knowledge/upload?{q}", data=text.encode())["id"])
         uploaded = time.perf_counter() - started
+        note("waiting until every document is ready")
         wait_ready(server, ids)
         ingest_s = time.perf_counter() - started
         passages = sum(d["passages"] for d in server.call("/api/knowledge/library")["documents"])
-        rss_after_ingest = rss_mb(server.proc.pid)
+        rss_after_ingest = rss_parts_mb(server.proc.pid)
 
         probe = " ".join(words[100:103])
         expected = search(server, probe)
 
         # 3. search latency
-        queries = [" ".join(rng.choices(words, weights, k=rng.randint(1, 4))) for _ in range(args.queries)]
+        note(f"{args.queries} searches")
+        queries = [" ".join(rng.choices(words, cum_weights=weights, k=rng.randint(1, 4))) for _ in range(args.queries)]
         for q in queries[:50]:
             search(server, q)  # warm-up
         latencies = []
@@ -208,10 +225,11 @@ def main() -> None:
             t = time.perf_counter()
             search(server, q)
             latencies.append((time.perf_counter() - t) * 1000)
-        rss_after_search = rss_mb(server.proc.pid)
+        rss_after_search = rss_parts_mb(server.proc.pid)
         index_mb = sum(f.stat().st_size for f in pathlib.Path(data, "index").rglob("*") if f.is_file()) / (1024 * 1024)
 
         # 2. rebuild from the database
+        note("rebuilding the index from the database")
         server.stop()
         shutil.rmtree(pathlib.Path(data, "index"))
         started = time.perf_counter()
@@ -224,12 +242,14 @@ def main() -> None:
         rebuild_s = time.perf_counter() - started
 
         # 4. a 10 MB PDF, upload to searchable
+        note("making a 10 MB PDF")
         pdf = make_pdf(9.9)
         pdf_s = pdf_mb = None
         if pdf is not None:
             for d in server.call("/api/knowledge/library")["documents"][:1]:
                 server.call("/api/knowledge/delete", {"id": d["id"]})  # room for the 51st
             pdf_mb = len(pdf) / (1024 * 1024)
+            note("uploading the PDF")
             started = time.perf_counter()
             doc = server.call("/api/knowledge/upload?name=big.pdf", data=pdf)
             wait_ready(server, [doc["id"]], timeout=300)
@@ -259,8 +279,10 @@ def main() -> None:
     line("search latency p99", percentile(latencies, 99), "ms", "search_p99_ms")
     line("search latency max", max(latencies), "ms")
     line("search mean", statistics.fmean(latencies), "ms")
-    line("RSS after ingest", rss_after_ingest, "MB")
-    line("RSS after searches", rss_after_search, "MB")
+    for when, parts in (("after ingest", rss_after_ingest), ("after searches", rss_after_search)):
+        line(f"RSS {when}", parts["VmRSS"], "MB")
+        line("  anonymous (heap)", parts["RssAnon"], "MB")
+        line("  file-backed (mapped index)", parts["RssFile"], "MB")
     if pdf_s is not None:
         line(f"PDF of {pdf_mb:.1f} MB, upload -> searchable", pdf_s, "s", "pdf_to_searchable_s")
     else:

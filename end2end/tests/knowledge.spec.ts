@@ -108,9 +108,19 @@ test.describe.serial("knowledge base", () => {
     await page.getByRole("button", { name: "Save details" }).click();
     await expect(page.getByRole("heading", { name: "Menu and policies" })).toBeVisible();
 
+    // A new version: same page, re-read, the new text shown.
+    await page.locator('input[aria-label="New version of the file"]').setInputFiles({
+      name: "menu-2027.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("Opening hours 2027: every day from 11 am.\n"),
+    });
+    await expect(page.getByTestId("document-version")).toHaveText("2");
+    await expect(page.getByTestId("document-status")).toHaveText("Ready");
+    await expect(page.getByTestId("text-preview")).toContainText("every day from 11 am");
+
     const download = page.waitForEvent("download");
     await page.getByRole("link", { name: "Download original" }).click();
-    expect((await download).suggestedFilename()).toBe("menu.pdf");
+    expect((await download).suggestedFilename()).toBe("menu-2027.txt");
 
     await page.getByRole("button", { name: "Delete…" }).click();
     await page.getByRole("button", { name: "Delete permanently" }).click();

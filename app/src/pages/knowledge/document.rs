@@ -64,7 +64,7 @@ fn Document(detail: DocumentDetail, changed: Callback<()>) -> impl IntoView {
             <dt>"Passages"</dt>
             <dd data-testid="passage-count">{document.passages}</dd>
             <dt>"Version"</dt>
-            <dd>{document.version}</dd>
+            <dd data-testid="document-version">{document.version}</dd>
             <dt>"Added"</dt>
             <dd>{day(&document.created_at).to_owned()}</dd>
         </dl>

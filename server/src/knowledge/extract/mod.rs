@@ -28,7 +28,8 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_unzipped_bytes: 64 * 1024 * 1024,
-            max_text_bytes: 5 * 1024 * 1024,
+            // As much text as the largest text file one may upload.
+            max_text_bytes: 10 * 1024 * 1024,
             time_limit: Duration::from_secs(60),
         }
     }
