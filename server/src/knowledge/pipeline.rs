@@ -126,6 +126,16 @@ impl KnowledgeBase {
                 .commit(txn, vec![ready_change(job.document_id)])
                 .await
                 .map_err(db_failed)?;
+        } else if documents::summary(&self.db, job.document_id)
+            .await
+            .map_err(db_failed)?
+            .is_none()
+        {
+            // Deleted while being indexed: its delete may have reached the index first.
+            self.index
+                .apply(vec![Change::Delete(job.document_id)])
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
         }
         Ok(())
     }
