@@ -610,6 +610,15 @@ async fn a_deleted_index_is_rebuilt_with_the_same_results(engine: Engine) {
         before.push(search(&app, json!({ "text": q })).await);
     }
     assert!(before.iter().all(|hits| !hits.is_empty()));
+    // A document removed from the database but not (yet) from the index — a crash between the
+    // two — is never shown.
+    let stale = accepted(&app, "stale.txt", b"Secret staleness marker.\n".to_vec()).await;
+    ready(&app, stale).await;
+    assert_eq!(titles(&app, "staleness").await, ["stale"]);
+    replydesk::db::documents::delete(&app.db, stale as i32)
+        .await
+        .expect("row deleted");
+    assert!(titles(&app, "staleness").await.is_empty());
     app.stop().await;
 
     std::fs::remove_dir_all(db.data_dir.path().join("index")).expect("index removed");

@@ -1,5 +1,7 @@
 //! Passages of documents, as stored: the search index is rebuilt from these.
 
+use std::collections::HashSet;
+
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -57,10 +59,14 @@ pub async fn of_document(
         .await
 }
 
-/// The passages with these ids that still exist.
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<Model>, DbErr> {
-    Entity::find()
+/// Which of these passage ids still exist.
+pub async fn existing(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashSet<i32>, DbErr> {
+    let rows: Vec<i32> = Entity::find()
+        .select_only()
+        .column(Column::Id)
         .filter(Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
         .all(db)
-        .await
+        .await?;
+    Ok(rows.into_iter().collect())
 }

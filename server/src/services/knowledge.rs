@@ -251,8 +251,15 @@ impl Knowledge for KnowledgeService {
             .await
             .map_err(|e| internal("search task failed", e))?
             .map_err(|e| internal("search failed", e))?;
+        // The database is the truth: a passage the index still holds after a crash between a
+        // delete's commit and the index update is never shown (the next start removes it).
+        let ids: Vec<i32> = hits.iter().map(|h| h.chunk_id).collect();
+        let live = chunks::existing(&self.kb.db, &ids)
+            .await
+            .map_err(db_failed)?;
         Ok(hits
             .into_iter()
+            .filter(|h| live.contains(&h.chunk_id))
             .map(|h| SearchHit {
                 passage_id: h.chunk_id,
                 document_id: h.document_id,
