@@ -226,10 +226,17 @@ pub struct DocumentView {
     pub updated_at: String,
 }
 
+/// Kinds of document written in the dashboard rather than uploaded.
+pub const ENTRY_KINDS: [&str; 2] = ["faq", "note"];
+
+/// An uploaded file, as opposed to an entry written in the dashboard.
+pub fn is_file_kind(kind: &str) -> bool {
+    !ENTRY_KINDS.contains(&kind)
+}
+
 impl DocumentView {
-    /// An uploaded file, as opposed to an entry written in the dashboard.
     pub fn is_file(&self) -> bool {
-        !matches!(self.kind.as_str(), "faq" | "note")
+        is_file_kind(&self.kind)
     }
 }
 

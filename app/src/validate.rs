@@ -1,7 +1,7 @@
 //! Validation shared by the dashboard (instant feedback) and the server (the rule that counts).
 
 use crate::error::AppError;
-use crate::model::{DocumentMeta, EntryInput};
+use crate::model::{is_file_kind, DocumentMeta, EntryInput};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// argon2 is happy with long inputs, but hashing megabytes per login attempt is a denial of service.
@@ -235,7 +235,7 @@ pub fn split_tags(line: &str) -> Vec<String> {
 
 /// An FAQ pair or a note, tidied.
 pub fn entry(input: &EntryInput) -> Result<EntryInput, AppError> {
-    if !matches!(input.kind.as_str(), "faq" | "note") {
+    if is_file_kind(&input.kind) {
         return Err(AppError::invalid("kind", "Choose an FAQ pair or a note."));
     }
     let meta = document_meta(&DocumentMeta {

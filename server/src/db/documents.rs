@@ -3,6 +3,7 @@
 //! Lists never load `extracted_text` or `source_text` (up to megabytes each): they select the
 //! [`Summary`] columns only.
 
+use app::model::{is_file_kind, ENTRY_KINDS};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -17,9 +18,6 @@ pub mod status {
     pub const READY: &str = "ready";
     pub const ERROR: &str = "error";
 }
-
-/// Kinds written in the dashboard rather than uploaded.
-pub const ENTRY_KINDS: [&str; 2] = ["faq", "note"];
 
 /// A document without its text.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
@@ -43,7 +41,7 @@ pub struct Summary {
 
 impl Summary {
     pub fn is_file(&self) -> bool {
-        !ENTRY_KINDS.contains(&self.kind.as_str())
+        is_file_kind(&self.kind)
     }
 
     pub fn tag_list(&self) -> Vec<String> {

@@ -4,6 +4,7 @@ use app::error::{AppError, ErrorKind};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::CONTENT_LENGTH;
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use http_body_util::Limited;
@@ -32,15 +33,18 @@ pub async fn limit_webhook_body(req: Request, next: Next) -> Response {
     limit_body(WEBHOOK_BODY_LIMIT, req, next).await
 }
 
+/// The body length a request declares, if it declares one.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
 /// Refuses a declared length over the limit at once, and caps undeclared (chunked) bodies so
 /// that reading them fails at the limit instead of filling memory.
 async fn limit_body(limit: usize, req: Request, next: Next) -> Response {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
+    if declared_length(req.headers()).is_some_and(|len| len > limit as u64) {
         return too_large(limit);
     }
     let (parts, body) = req.into_parts();

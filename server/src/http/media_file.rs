@@ -5,13 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use app::error::AppError;
-use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use sea_orm::DatabaseConnection;
-use tokio_util::io::ReaderStream;
 
+use super::stored_file;
 use crate::db::messages;
 use crate::error::{internal, respond};
 
@@ -37,14 +36,6 @@ pub async fn serve(State(files): State<Arc<MediaFiles>>, Path(message_id): Path<
     if !relative.starts_with("media/") || relative.contains("..") {
         return respond(&AppError::not_found("This message has no downloaded file."));
     }
-    let file = match tokio::fs::File::open(files.data_dir.join(relative)).await {
-        Ok(file) => file,
-        Err(_) => {
-            return respond(&AppError::not_found(
-                "The file is missing from the data folder.",
-            ))
-        }
-    };
     let mime = message
         .media_mime
         .clone()
@@ -52,16 +43,9 @@ pub async fn serve(State(files): State<Arc<MediaFiles>>, Path(message_id): Path<
     let mut headers = vec![
         (header::CONTENT_TYPE, mime),
         (header::CACHE_CONTROL, "private, max-age=86400".to_owned()),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
     ];
     if let Some(size) = message.media_size {
         headers.push((header::CONTENT_LENGTH, size.to_string()));
     }
-    let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
-    for (name, value) in headers {
-        if let Ok(value) = value.parse() {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
+    stored_file::stream(&files.data_dir.join(relative), headers).await
 }

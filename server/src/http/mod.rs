@@ -4,3 +4,4 @@ pub mod csrf;
 pub mod health;
 pub mod limits;
 pub mod media_file;
+pub mod stored_file;

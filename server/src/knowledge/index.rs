@@ -255,11 +255,6 @@ impl KnowledgeIndex {
         }
         Ok(out)
     }
-
-    /// Passages in the index.
-    pub fn passage_count(&self) -> u64 {
-        self.reader.searcher().num_docs()
-    }
 }
 
 fn read_state(dir: &Path) -> Option<State> {

@@ -118,8 +118,13 @@ impl KnowledgeBase {
         if summary.status != documents::status::READY {
             return Ok(None);
         }
-        let passages = chunks::of_document(&self.db, document_id, None).await?;
-        Ok(Some(indexed(&summary, passages)))
+        self.load_indexed(&summary).await.map(Some)
+    }
+
+    /// A document with its stored passages, as the index holds it.
+    async fn load_indexed(&self, summary: &documents::Summary) -> Result<IndexedDocument, DbErr> {
+        let passages = chunks::of_document(&self.db, summary.id, None).await?;
+        Ok(indexed(summary, passages))
     }
 
     /// Brings the index in line with the database: every ready document at its current
@@ -130,8 +135,7 @@ impl KnowledgeBase {
         let mut changes = Vec::new();
         for summary in &ready {
             if in_index.get(&summary.id) != Some(&revision(summary)) {
-                let passages = chunks::of_document(&self.db, summary.id, None).await?;
-                changes.push(Change::Upsert(indexed(summary, passages)));
+                changes.push(Change::Upsert(self.load_indexed(summary).await?));
             }
         }
         let upserted = changes.len();
@@ -153,8 +157,7 @@ impl KnowledgeBase {
         index::language(key)?;
         let mut changes = vec![Change::Language(key.to_owned()), Change::Clear];
         for summary in documents::ready(&self.db).await? {
-            let passages = chunks::of_document(&self.db, summary.id, None).await?;
-            changes.push(Change::Upsert(indexed(&summary, passages)));
+            changes.push(Change::Upsert(self.load_indexed(&summary).await?));
         }
         self.index.apply(changes).await?;
         settings::set(&self.db, settings::keys::KNOWLEDGE_LANGUAGE, key).await?;

@@ -1,6 +1,6 @@
 //! The extraction job: a document's text → passages in the database → the index → ready.
 
-use app::model::Change as Pushed;
+use app::model::{is_file_kind, Change as Pushed};
 use sea_orm::{DbErr, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +52,7 @@ impl KnowledgeBase {
         if document.version != job.version {
             return Ok(()); // replaced since; the newer version has its own job
         }
-        let text = if documents::ENTRY_KINDS.contains(&document.kind.as_str()) {
+        let text = if !is_file_kind(&document.kind) {
             let body = document.source_text.as_deref().unwrap_or_default();
             Ok(extract::normalize(&entry_text(
                 &document.kind,

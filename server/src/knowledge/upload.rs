@@ -19,13 +19,14 @@ use futures::StreamExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
-use tokio_util::io::ReaderStream;
 
 use super::detect::{self, FileKind, Refusal, SNIFF_BYTES};
 use super::pipeline::ExtractDocument;
 use super::KnowledgeBase;
 use crate::db::{self, documents};
 use crate::error::{internal, respond};
+use crate::http::limits::declared_length;
+use crate::http::stored_file;
 use crate::jobs::Enqueue;
 use crate::services::knowledge::document_view;
 
@@ -123,11 +124,7 @@ impl KnowledgeBase {
             .await
             .map_err(|e| internal("reading knowledge limits failed", e))?
             .max_file_bytes;
-        let declared = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > limit) {
+        if declared_length(headers).is_some_and(|len| len > limit) {
             return Err(too_large(&name, limit));
         }
 
@@ -213,7 +210,7 @@ impl KnowledgeBase {
         body: Body,
     ) -> Result<documents::Summary, AppError> {
         let name = file_name(name)?;
-        self.check_room().await?;
+        self.check_room_in(&self.db).await?;
         let (file, cleanup) = self.receive(name, headers, body).await?;
 
         let txn = db::write_txn(&self.db)
@@ -332,10 +329,6 @@ impl KnowledgeBase {
         Ok(document)
     }
 
-    async fn check_room(&self) -> Result<(), AppError> {
-        self.check_room_in(&self.db).await
-    }
-
     async fn check_room_in(&self, conn: &impl sea_orm::ConnectionTrait) -> Result<(), AppError> {
         let limits = self
             .limits()
@@ -405,22 +398,11 @@ pub async fn download(State(kb): State<KnowledgeBase>, Path(id): Path<i32>) -> R
         Ok(document) => document,
         Err(e) => return respond(&e),
     };
-    let path = kb.file_path(&document.storage_key);
-    let file = match tokio::fs::File::open(&path).await {
-        Ok(file) => file,
-        Err(_) => {
-            return respond(&AppError::not_found(
-                "The file is missing from the data folder.",
-            ))
-        }
-    };
     let name = document
         .original_name
         .clone()
         .unwrap_or_else(|| format!("document-{id}"));
-    let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
-    let headers = response.headers_mut();
-    for (name, value) in [
+    let headers = vec![
         (
             header::CONTENT_TYPE,
             document
@@ -430,14 +412,9 @@ pub async fn download(State(kb): State<KnowledgeBase>, Path(id): Path<i32>) -> R
         ),
         (header::CONTENT_LENGTH, document.size_bytes.to_string()),
         (header::CONTENT_DISPOSITION, attachment(&name)),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         (header::CACHE_CONTROL, "private, no-cache".to_owned()),
-    ] {
-        if let Ok(value) = value.parse() {
-            headers.insert(name, value);
-        }
-    }
-    response
+    ];
+    stored_file::stream(&kb.file_path(&document.storage_key), headers).await
 }
 
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
