@@ -19,7 +19,6 @@ Prints each figure with its budget and the ratio to it (above 1.0 = look into it
 """
 
 import argparse
-import http.cookiejar
 import io
 import itertools
 import json
@@ -27,16 +26,14 @@ import os
 import pathlib
 import random
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
 
-from processes import free_port, rss_parts_mb
+from processes import Server, note, percentile, rss_parts_mb
 
 BUDGETS = {
     "search_p99_ms": 10.0,
@@ -44,47 +41,6 @@ BUDGETS = {
     "ingest_mb_s": 1.0,  # 50 MB of text ready within a minute
 }
 EMAIL, PASSWORD = "bench@example.com", "bench password 123"
-
-
-class Server:
-    def __init__(self, binary: str, site: str, data: str):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "DATA_DIR": data,
-            "LEPTOS_SITE_ROOT": site,
-            "RUST_LOG": "warn",
-        }
-        # Allocator settings under test pass through (e.g. MALLOC_ARENA_MAX).
-        env.update({k: v for k, v in os.environ.items() if k.startswith("MALLOC_")})
-        self.proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL)
-        jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(self.base + "/api/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.02)
-        raise SystemExit("server did not become healthy")
-
-    def call(self, path: str, body=None, data: bytes | None = None, method="POST", timeout=60):
-        headers = {}
-        if data is None:
-            data = json.dumps(body if body is not None else {}).encode()
-            headers["Content-Type"] = "application/json"
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
-        with self.opener.open(req, timeout=timeout) as r:
-            return json.loads(r.read() or b"null")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
 
 
 def vocabulary(rng: random.Random, size=20000) -> list[str]:
@@ -111,15 +67,6 @@ def prose(rng: random.Random, words: list[str], weights: list[float], target_byt
         out.append(paragraph)
         size += len(paragraph)
     return "".join(out)
-
-
-def note(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def wait_ready(server: Server, ids: list[int], timeout=600) -> None:

@@ -206,6 +206,16 @@ mod imp {
     }
 }
 
+/// Calls `on_change` with each change of `kinds` on the server, for as long as the calling
+/// component lives. An effect runs in the browser only, so the (thread-bound) subscription never
+/// exists on the server; it is dropped, closing the stream, with the effect's owner.
+pub fn on_changes(kinds: &'static [&'static str], on_change: impl Fn(String) + Clone + 'static) {
+    leptos::prelude::Effect::new(move |_| {
+        let listener = listen(kinds, on_change.clone());
+        leptos::prelude::StoredValue::new_local(listener);
+    });
+}
+
 #[cfg(feature = "hydrate")]
 pub use imp::{files, send_file};
 pub use imp::{go_to, listen, set_theme, stored_theme, Listener};

@@ -22,7 +22,8 @@ use leptos_router::path;
 
 use crate::components::layout::DashboardLayout;
 use crate::pages::{
-    AccountPage, DocumentPage, HomePage, KnowledgePage, LoginPage, NotFound, SetupPage,
+    AccountPage, DocumentPage, HomePage, KnowledgePage, LoginPage, NotFound, PromptsPage,
+    SetupPage, SimulatorPage,
 };
 
 /// The product's name, as shown in titles and the sidebar.
@@ -71,6 +72,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage />
                     <Route path=path!("knowledge") view=KnowledgePage />
                     <Route path=path!("knowledge/:id") view=DocumentPage />
+                    <Route path=path!("prompts") view=PromptsPage />
+                    <Route path=path!("simulator") view=SimulatorPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -7,6 +7,10 @@ use async_trait::async_trait;
 
 use crate::error::AppError;
 use crate::model::{
+    AiBehaviour, AiSettings, ModelPrice, PromptTemplateView, ProviderInput, SimulatorState,
+    TemplateInput, TryInput, TryResult, UsageRow,
+};
+use crate::model::{
     AuthState, ConversationQuery, ConversationSummary, DocumentDetail, DocumentMeta, DocumentView,
     EntryInput, Health, KnowledgeQuery, Library, MessageView, Overview, OwnerId, OwnerView, Page,
     SearchHit, SetupInput, Thread,
@@ -54,6 +58,8 @@ pub trait Inbox: Send + Sync {
         reply_to: Option<i32>,
     ) -> Result<MessageView, AppError>;
     async fn mark_read(&self, conversation_id: i32) -> Result<(), AppError>;
+    /// Switches the AI on (which also clears a hand-off and a pause) or off for a conversation.
+    async fn set_ai(&self, conversation_id: i32, enabled: bool) -> Result<(), AppError>;
     async fn set_status(&self, conversation_id: i32, status: String) -> Result<(), AppError>;
 }
 
@@ -72,6 +78,45 @@ pub trait Knowledge: Send + Sync {
     async fn search(&self, query: KnowledgeQuery) -> Result<Vec<SearchHit>, AppError>;
     /// Changes the stemming language and rebuilds the index in it.
     async fn set_language(&self, language: String) -> Result<(), AppError>;
+}
+
+/// Prompt templates, and trying them.
+#[async_trait]
+pub trait Prompts: Send + Sync {
+    async fn templates(&self) -> Result<Vec<PromptTemplateView>, AppError>;
+    async fn create(&self, input: TemplateInput) -> Result<PromptTemplateView, AppError>;
+    /// Owner templates only: built-ins are duplicated, not edited.
+    async fn update(&self, id: i32, input: TemplateInput) -> Result<PromptTemplateView, AppError>;
+    async fn duplicate(&self, id: i32) -> Result<PromptTemplateView, AppError>;
+    /// Owner templates that are not active.
+    async fn delete(&self, id: i32) -> Result<(), AppError>;
+    async fn activate(&self, id: i32) -> Result<(), AppError>;
+    /// `body` rendered with sample data.
+    async fn preview(&self, body: String) -> Result<String, AppError>;
+    /// A question answered by the real pipeline (nothing is sent to anyone).
+    async fn try_it(&self, input: TryInput) -> Result<TryResult, AppError>;
+}
+
+/// Providers, behaviour, prices and usage of the AI.
+#[async_trait]
+pub trait Assistant: Send + Sync {
+    async fn settings(&self) -> Result<AiSettings, AppError>;
+    /// Replaces the fallback chain (empty: use the environment's providers).
+    async fn save_chain(&self, chain: Vec<ProviderInput>) -> Result<AiSettings, AppError>;
+    async fn save_behaviour(&self, behaviour: AiBehaviour) -> Result<AiSettings, AppError>;
+    async fn save_prices(&self, prices: Vec<ModelPrice>) -> Result<AiSettings, AppError>;
+    /// The provider's models, for the picker.
+    async fn models(&self, provider: ProviderInput) -> Result<Vec<String>, AppError>;
+    /// Tokens and cost per day and model over the last `days` days.
+    async fn usage(&self, days: u32) -> Result<Vec<UsageRow>, AppError>;
+}
+
+/// The simulator: chat as a test customer through the real pipeline.
+#[async_trait]
+pub trait Simulator: Send + Sync {
+    async fn state(&self) -> Result<SimulatorState, AppError>;
+    async fn send(&self, text: String) -> Result<SimulatorState, AppError>;
+    async fn clear(&self) -> Result<(), AppError>;
 }
 
 /// The state of this deployment.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::ports::{Accounts, Inbox, Knowledge, System};
+use crate::ports::{Accounts, Assistant, Inbox, Knowledge, Prompts, Simulator, System};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,6 +14,9 @@ pub struct AppState {
     pub inbox: Arc<dyn Inbox>,
     pub knowledge: Arc<dyn Knowledge>,
     pub system: Arc<dyn System>,
+    pub prompts: Arc<dyn Prompts>,
+    pub assistant: Arc<dyn Assistant>,
+    pub simulator: Arc<dyn Simulator>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

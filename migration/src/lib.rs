@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial_schema;
 mod m20261126_000002_pending_statuses;
+mod m20261126_000003_ai_engine;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_initial_schema::Migration),
             Box::new(m20261126_000002_pending_statuses::Migration),
+            Box::new(m20261126_000003_ai_engine::Migration),
         ]
     }
 }

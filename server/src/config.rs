@@ -66,23 +66,23 @@ impl WhatsAppConfig {
     }
 }
 
-/// LLM provider keys. Used by the AI engine; here only their presence is read.
+/// LLM providers from the environment, and the key that encrypts keys entered in the dashboard.
 #[derive(Debug, Clone, Default)]
 pub struct AiConfig {
     pub openrouter_api_key: Option<SecretString>,
     pub openai_api_key: Option<SecretString>,
     pub anthropic_api_key: Option<SecretString>,
+    /// A custom OpenAI-compatible endpoint (Ollama, vLLM, Groq, …) with its key and model.
     pub llm_base_url: Option<Url>,
+    pub llm_api_key: Option<SecretString>,
+    pub llm_model: Option<String>,
+    /// `SECRET_KEY`: encrypts provider keys stored in the database. Without it, keys can only
+    /// come from the environment.
+    pub secret_key: Option<SecretString>,
 }
 
-impl AiConfig {
-    pub fn is_configured(&self) -> bool {
-        self.openrouter_api_key.is_some()
-            || self.openai_api_key.is_some()
-            || self.anthropic_api_key.is_some()
-            || self.llm_base_url.is_some()
-    }
-}
+/// The shortest `SECRET_KEY` accepted: a guessable key would make the encryption decorative.
+pub const MIN_SECRET_KEY_LEN: usize = 32;
 
 /// Background job tuning. Not read from the environment: tests shorten these.
 #[derive(Debug, Clone)]
@@ -276,6 +276,26 @@ impl Config {
             })?),
         };
 
+        let secret_key = secret("SECRET_KEY")?;
+        if secret_key
+            .as_ref()
+            .is_some_and(|k| k.expose_secret().len() < MIN_SECRET_KEY_LEN)
+        {
+            return Err(ConfigError::new(
+                "SECRET_KEY",
+                format!(
+                    "must be at least {MIN_SECRET_KEY_LEN} characters (e.g. `openssl rand -hex 32`)"
+                ),
+            ));
+        }
+        let llm_model = get("LLM_MODEL")?;
+        if llm_base_url.is_some() && llm_model.is_none() {
+            return Err(ConfigError::new(
+                "LLM_MODEL",
+                "must be set when LLM_BASE_URL is set (the model to ask, e.g. llama3.1)",
+            ));
+        }
+
         Ok(Self {
             host,
             port,
@@ -334,6 +354,9 @@ impl Config {
                 openai_api_key: secret("OPENAI_API_KEY")?,
                 anthropic_api_key: secret("ANTHROPIC_API_KEY")?,
                 llm_base_url,
+                llm_api_key: secret("LLM_API_KEY")?,
+                llm_model,
+                secret_key,
             },
             jobs: JobsConfig::default(),
         })
@@ -388,12 +411,18 @@ mod tests {
         assert!(!c.whatsapp.is_configured());
         assert_eq!(c.whatsapp.graph_url.as_str(), "https://graph.facebook.com/");
         assert_eq!(c.whatsapp.api_version, "v25.0");
-        assert!(!c.ai.is_configured());
+        assert!(crate::ai::settings::environment_chain(&c.ai).is_empty());
+        assert!(c.ai.secret_key.is_none());
     }
 
     #[test]
     fn bad_values_name_their_variable() {
         for (vars, var) in [
+            (vec![("SECRET_KEY", "short")], "SECRET_KEY"),
+            (
+                vec![("LLM_BASE_URL", "http://localhost:11434/v1")],
+                "LLM_MODEL",
+            ),
             (vec![("PORT", "abc")], "PORT"),
             (vec![("PORT", "0")], "PORT"),
             (vec![("PORT", "70000")], "PORT"),

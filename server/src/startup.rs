@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ports::System;
+use app::ports::{Inbox, System};
 use app::state::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
@@ -27,10 +27,12 @@ use tower_http::compression::CompressionLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::ai::engine::{Engine, Reply};
 use crate::auth::guard::guard;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
 use crate::db;
+use crate::db::prompt_templates;
 use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
 use crate::http::health::health;
 use crate::http::limits::{limit_api_body, limit_webhook_body};
@@ -42,6 +44,7 @@ use crate::knowledge::{upload, KnowledgeBase};
 use crate::realtime::push::{self, PushState};
 use crate::realtime::Bus;
 use crate::services::accounts::AccountsService;
+use crate::services::ai::AiService;
 use crate::services::inbox::InboxService;
 use crate::services::knowledge::KnowledgeService;
 use crate::services::system::SystemService;
@@ -171,20 +174,52 @@ impl Application {
                 async move { knowledge.run_extraction(job, ctx).await }
             });
         }
-        let system: Arc<dyn System> =
-            Arc::new(SystemService::new(db.clone(), queue.clone(), &config));
+        prompt_templates::seed(&db)
+            .await
+            .map_err(|e| StartupError::Knowledge(format!("seeding prompt templates: {e}")))?;
+        let engine = Engine::new(
+            db.clone(),
+            bus.clone(),
+            knowledge.clone(),
+            outbound.clone(),
+            config.ai.clone(),
+        );
+        {
+            let engine = engine.clone();
+            worker.register(move |job: Reply, ctx| {
+                let engine = engine.clone();
+                async move { engine.run(job, ctx).await }
+            });
+        }
+        let system: Arc<dyn System> = Arc::new(SystemService::new(
+            db.clone(),
+            queue.clone(),
+            &config,
+            engine.clone(),
+        ));
 
         let mut leptos_options = get_configuration(None)
             .map_err(|e| StartupError::Leptos(e.to_string()))?
             .leptos_options;
         leptos_options.site_addr = SocketAddr::new(config.host, config.port);
-        let inbox = Arc::new(InboxService::new(db.clone(), bus.clone(), outbound.clone()));
+        let inbox: Arc<dyn Inbox> =
+            Arc::new(InboxService::new(db.clone(), bus.clone(), outbound.clone()));
+        let ai = Arc::new(AiService::new(
+            db.clone(),
+            queue.clone(),
+            bus.clone(),
+            engine,
+            inbox.clone(),
+        ));
         let state = AppState {
             leptos_options,
             accounts: accounts.clone(),
             inbox,
             knowledge: Arc::new(KnowledgeService::new(knowledge.clone())),
             system: system.clone(),
+            prompts: ai.clone(),
+            assistant: ai.clone(),
+            simulator: ai,
         };
 
         let sessions = SessionManagerLayer::new(DbSessionStore::new(db.clone()))

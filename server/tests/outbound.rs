@@ -66,6 +66,7 @@ async fn left_behind(db: &TestDb, conversation: i32, body: &str, sending: bool) 
             body,
             content: serde_json::to_string(&reply(body)).expect("json"),
             reply_to_wamid: None,
+            ai: None,
         },
     )
     .await

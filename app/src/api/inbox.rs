@@ -52,3 +52,9 @@ pub async fn set_conversation_status(conversation_id: i32, status: String) -> Re
         .set_status(conversation_id, status)
         .await
 }
+
+#[server(prefix = "/api", endpoint = "inbox/set-ai", input = Json, output = Json)]
+pub async fn set_conversation_ai(conversation_id: i32, enabled: bool) -> Result<(), AppError> {
+    super::caller()?.owner()?;
+    super::state()?.inbox.set_ai(conversation_id, enabled).await
+}

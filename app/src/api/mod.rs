@@ -4,6 +4,7 @@
 //! takes and returns JSON, and requires the owner's session unless its path is in
 //! [`PUBLIC_ENDPOINTS`] (the server's auth layer enforces this before the function runs).
 
+pub mod ai;
 pub mod auth;
 pub mod inbox;
 pub mod knowledge;

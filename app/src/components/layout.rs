@@ -15,7 +15,12 @@ use crate::PRODUCT;
 
 /// Pages that exist. An entry is added here only together with a page that works.
 /// A section's link stays current on its sub-pages ("/knowledge/3"); home's only on "/".
-const NAV: &[(&str, &str)] = &[("/", "Home"), ("/knowledge", "Knowledge")];
+const NAV: &[(&str, &str)] = &[
+    ("/", "Home"),
+    ("/knowledge", "Knowledge"),
+    ("/prompts", "Prompts"),
+    ("/simulator", "Simulator"),
+];
 
 #[component]
 pub fn DashboardLayout() -> impl IntoView {

@@ -12,6 +12,7 @@ pub const OPEN: &str = "open";
 pub async fn upsert_open(
     db: &impl ConnectionTrait,
     customer_id: i32,
+    simulated: bool,
     at: DateTime<Utc>,
 ) -> Result<Model, DbErr> {
     let row = ActiveModel {
@@ -27,6 +28,8 @@ pub async fn upsert_open(
         last_message_at: Set(None),
         last_message_preview: Set(None),
         tags: Set("[]".to_owned()),
+        simulated: Set(simulated),
+        replied_through: Set(0),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
@@ -208,4 +211,101 @@ pub async fn mark_read(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// Takes the conversation's row lock for the rest of the transaction (PostgreSQL; SQLite's
+/// write transaction is already exclusive): two replies to one conversation are decided one
+/// after the other. Returns the row as it is now.
+pub async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<Option<Model>, DbErr> {
+    Entity::update_many()
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    by_id(db, id).await
+}
+
+/// Records that everything up to inbound message `through` has been answered.
+pub async fn set_replied(db: &impl ConnectionTrait, id: i32, through: i32) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::RepliedThrough, Expr::value(through))
+        .filter(Column::Id.eq(id))
+        .filter(Column::RepliedThrough.lt(through))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Everything the customer wrote so far counts as answered (the owner replied by hand).
+pub async fn answered_all(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    if let Some(newest) = super::messages::newest_inbound_id(db, id).await? {
+        set_replied(db, id, newest).await?;
+    }
+    Ok(())
+}
+
+/// The conversation goes to a person: marked, and the AI switched off.
+pub async fn hand_off(db: &impl ConnectionTrait, id: i32, reason: &str) -> Result<(), DbErr> {
+    let reason: String = reason.chars().take(500).collect();
+    Entity::update_many()
+        .col_expr(Column::Handoff, Expr::value("requested"))
+        .col_expr(Column::HandoffReason, Expr::value(reason))
+        .col_expr(Column::AiEnabled, Expr::value(false))
+        .col_expr(Column::Priority, Expr::value(true))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Switches the AI on (clearing a hand-off and a pause) or off. Returns whether it exists.
+pub async fn set_ai(db: &impl ConnectionTrait, id: i32, enabled: bool) -> Result<bool, DbErr> {
+    let mut update = Entity::update_many()
+        .col_expr(Column::AiEnabled, Expr::value(enabled))
+        .col_expr(
+            Column::AiPausedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()));
+    if enabled {
+        update = update
+            .col_expr(Column::Handoff, Expr::value("none"))
+            .col_expr(Column::HandoffReason, Expr::value(Option::<String>::None));
+    }
+    let result = update.filter(Column::Id.eq(id)).exec(db).await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// After the owner replied by hand: the AI pauses until `until`, or stays off (`None`).
+pub async fn pause_ai(
+    db: &impl ConnectionTrait,
+    id: i32,
+    until: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    let update = match until {
+        Some(until) => Entity::update_many().col_expr(Column::AiPausedUntil, Expr::value(until)),
+        None => Entity::update_many().col_expr(Column::AiEnabled, Expr::value(false)),
+    };
+    update.filter(Column::Id.eq(id)).exec(db).await.map(|_| ())
+}
+
+/// The simulator's conversations.
+pub async fn simulated_ids(db: &impl ConnectionTrait) -> Result<Vec<(i32, i32)>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::Simulated.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.customer_id))
+        .collect())
+}
+
+/// Removes these conversations (their messages must be gone first).
+pub async fn delete(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), DbErr> {
+    Entity::delete_many()
+        .filter(Column::Id.is_in(ids.to_vec()))
+        .exec(db)
+        .await
+        .map(|_| ())
 }

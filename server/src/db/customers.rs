@@ -52,6 +52,32 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Mode
     Entity::find().filter(Column::Id.is_in(ids)).all(db).await
 }
 
+/// Opts the customer out (`Some(when)`) or back in (`None`).
+pub async fn set_opted_out(
+    db: &impl ConnectionTrait,
+    id: i32,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Entity::update_many()
+        .col_expr(Column::OptedOutAt, Expr::value(at))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Removes these customers (the simulator's test customers, when cleared).
+pub async fn delete(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Entity::delete_many()
+        .filter(Column::Id.is_in(ids.to_vec()))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -94,6 +94,21 @@ pub struct NewOutbound<'a> {
     /// What to send, as JSON (a `whatsapp::client::Content`).
     pub content: String,
     pub reply_to_wamid: Option<String>,
+    /// How the AI wrote it (AI messages only).
+    pub ai: Option<AiMeta>,
+}
+
+/// Provenance of an AI message, stored on the message row.
+#[derive(Debug, Clone, Default)]
+pub struct AiMeta {
+    /// The provider, or "extractive" / "handoff" when no model wrote it.
+    pub provider: String,
+    pub model: Option<String>,
+    pub tokens_in: i32,
+    pub tokens_out: i32,
+    pub cost_micros: i64,
+    pub latency_ms: i32,
+    pub cited_chunk_ids: Vec<i32>,
 }
 
 pub async fn insert_outbound(
@@ -111,7 +126,17 @@ pub async fn insert_outbound(
         status: Set("queued".to_owned()),
         reply_to_wamid: Set(new.reply_to_wamid),
         raw: Set(Some(new.content)),
-        cited_chunk_ids: Set("[]".to_owned()),
+        provider: Set(new.ai.as_ref().map(|a| a.provider.clone())),
+        model: Set(new.ai.as_ref().and_then(|a| a.model.clone())),
+        tokens_in: Set(new.ai.as_ref().map(|a| a.tokens_in)),
+        tokens_out: Set(new.ai.as_ref().map(|a| a.tokens_out)),
+        cost_micros: Set(new.ai.as_ref().map(|a| a.cost_micros)),
+        latency_ms: Set(new.ai.as_ref().map(|a| a.latency_ms)),
+        cited_chunk_ids: Set(new
+            .ai
+            .as_ref()
+            .and_then(|a| serde_json::to_string(&a.cited_chunk_ids).ok())
+            .unwrap_or_else(|| "[]".to_owned())),
         sent_at: Set(now),
         created_at: Set(now),
         ..Default::default()
@@ -307,6 +332,50 @@ pub async fn apply_status(
     } else {
         StatusOutcome::Stale
     })
+}
+
+/// The id of the customer's newest message in a conversation.
+pub async fn newest_inbound_id(
+    db: &impl ConnectionTrait,
+    conversation_id: i32,
+) -> Result<Option<i32>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::ConversationId.eq(conversation_id))
+        .filter(Column::Direction.eq("inbound"))
+        .order_by_desc(Column::Id)
+        .into_tuple::<i32>()
+        .one(db)
+        .await
+}
+
+/// The customer's messages with `after < id <= through`, oldest first: one burst to answer.
+pub async fn inbound_between(
+    db: &impl ConnectionTrait,
+    conversation_id: i32,
+    after: i32,
+    through: i32,
+) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    Entity::find()
+        .filter(Column::ConversationId.eq(conversation_id))
+        .filter(Column::Direction.eq("inbound"))
+        .filter(Column::Id.gt(after))
+        .filter(Column::Id.lte(through))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}
+
+/// Removes every message of these conversations (the simulator's, when cleared).
+pub async fn delete_for(db: &impl ConnectionTrait, conversation_ids: &[i32]) -> Result<(), DbErr> {
+    Entity::delete_many()
+        .filter(Column::ConversationId.is_in(conversation_ids.to_vec()))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 #[cfg(test)]

@@ -6,10 +6,12 @@ pub mod customers;
 pub mod documents;
 pub mod entities;
 pub mod events;
+pub mod llm_usage;
 pub mod login_failures;
 pub mod messages;
 pub mod owners;
 pub mod pending_statuses;
+pub mod prompt_templates;
 pub mod sessions;
 pub mod settings;
 

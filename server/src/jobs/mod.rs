@@ -47,6 +47,9 @@ pub enum JobError {
     /// Will never succeed (bad payload, a permanent refusal): dead at once.
     #[error("{0}")]
     Permanent(String),
+    /// Not yet: run again after this long, without using up an attempt (waiting out a window).
+    #[error("deferred for {0:?}")]
+    Defer(std::time::Duration),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -224,6 +224,24 @@ impl Queue {
         }
     }
 
+    /// Puts a job back, untouched, to run after `delay`: it waited, it did not fail, so the
+    /// attempt is given back. This process's workers are woken when it is due (other replicas
+    /// find it by polling).
+    pub async fn defer(&self, job: &Claimed, worker: &str, delay: Duration) -> Result<bool, DbErr> {
+        let run_at = Utc::now() + to_chrono(delay);
+        let written = self
+            .settle_with(job, worker, status::QUEUED, run_at, None, true)
+            .await?;
+        if written {
+            let wake = self.wake.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                wake.notify_waiters();
+            });
+        }
+        Ok(written)
+    }
+
     async fn settle(
         &self,
         job: &Claimed,
@@ -231,6 +249,19 @@ impl Queue {
         new_status: &str,
         run_at: DateTime<Utc>,
         error: Option<String>,
+    ) -> Result<bool, DbErr> {
+        self.settle_with(job, worker, new_status, run_at, error, false)
+            .await
+    }
+
+    async fn settle_with(
+        &self,
+        job: &Claimed,
+        worker: &str,
+        new_status: &str,
+        run_at: DateTime<Utc>,
+        error: Option<String>,
+        give_back_attempt: bool,
     ) -> Result<bool, DbErr> {
         let mut update = Entity::update_many()
             .col_expr(Column::Status, Expr::value(new_status))
@@ -243,6 +274,9 @@ impl Queue {
             .col_expr(Column::UpdatedAt, Expr::value(Utc::now()));
         if let Some(error) = error {
             update = update.col_expr(Column::LastError, Expr::value(error));
+        }
+        if give_back_attempt {
+            update = update.col_expr(Column::Attempts, Expr::value(job.attempt - 1));
         }
         // A worker whose lease ran out (and whose job another worker took over) changes nothing.
         let result = update

@@ -115,6 +115,7 @@ impl Worker {
                 self.queue.fail(&job, me, &e, Retry::After(after)).await
             }
             Ok(Err(JobError::Permanent(e))) => self.queue.fail(&job, me, &e, Retry::Never).await,
+            Ok(Err(JobError::Defer(delay))) => self.queue.defer(&job, me, delay).await,
             Err(panic) => {
                 let error = format!("handler panicked: {panic}");
                 self.queue.fail(&job, me, &error, Retry::Backoff).await

@@ -39,6 +39,8 @@ pub enum IndexError {
     WriterGone,
     #[error("unknown index language {0:?}")]
     Language(String),
+    #[error("search task failed: {0}")]
+    Task(String),
 }
 
 /// The stemming languages offered (keys as stored in settings).

@@ -152,6 +152,25 @@ impl KnowledgeBase {
         Ok((upserted, removed))
     }
 
+    /// The best passages for `request`, as the database still holds them: a passage the index
+    /// keeps after a crash between a delete's commit and the index update is never returned
+    /// (the next start removes it). What the dashboard's search and the AI engine both read.
+    pub async fn search(
+        &self,
+        request: search::Request,
+    ) -> Result<Vec<search::Hit>, KnowledgeError> {
+        let index = self.index.clone();
+        let hits = tokio::task::spawn_blocking(move || index.search(&request))
+            .await
+            .map_err(|e| IndexError::Task(e.to_string()))??;
+        let ids: Vec<i32> = hits.iter().map(|h| h.chunk_id).collect();
+        let live = chunks::existing(&self.db, &ids).await?;
+        Ok(hits
+            .into_iter()
+            .filter(|h| live.contains(&h.chunk_id))
+            .collect())
+    }
+
     /// Switches the stemming language and rebuilds the whole index in it, in one commit.
     pub async fn set_language(&self, key: &str) -> Result<(), KnowledgeError> {
         index::language(key)?;

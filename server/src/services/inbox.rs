@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use app::error::AppError;
 use app::model::{
-    Change, ConversationQuery, ConversationSummary, MessageView, Page, Thread,
+    AiDetails, Change, ConversationQuery, ConversationSummary, MessageView, Page, Thread,
     CONVERSATION_STATUSES,
 };
 use app::ports::Inbox;
@@ -65,7 +65,10 @@ fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i32), AppError> {
     Ok((at, id.parse().map_err(|_| invalid())?))
 }
 
-fn summary(row: &conversation::Model, customer: Option<&customer::Model>) -> ConversationSummary {
+pub(crate) fn summary(
+    row: &conversation::Model,
+    customer: Option<&customer::Model>,
+) -> ConversationSummary {
     let name = customer
         .and_then(|c| c.display_name.clone().or_else(|| c.profile_name.clone()))
         .or_else(|| customer.and_then(|c| c.phone.clone()))
@@ -85,10 +88,14 @@ fn summary(row: &conversation::Model, customer: Option<&customer::Model>) -> Con
         last_message_at: row.last_message_at.map(time),
         last_message_preview: row.last_message_preview.clone(),
         window_closes_at: window_closes(row.last_inbound_at).map(time),
+        handoff_reason: row.handoff_reason.clone(),
+        ai_paused_until: row.ai_paused_until.map(time),
+        opted_out: customer.is_some_and(|c| c.opted_out_at.is_some()),
+        simulated: row.simulated,
     }
 }
 
-fn view(row: &message::Model) -> MessageView {
+pub(crate) fn view(row: &message::Model) -> MessageView {
     let media_ready = row.media_status.as_deref() == Some("ready");
     MessageView {
         id: row.id,
@@ -107,6 +114,15 @@ fn view(row: &message::Model) -> MessageView {
         media_mime: row.media_mime.clone(),
         media_status: row.media_status.clone(),
         sent_at: time(row.sent_at),
+        ai: row.provider.as_ref().map(|provider| AiDetails {
+            provider: provider.clone(),
+            model: row.model.clone(),
+            tokens_in: row.tokens_in.unwrap_or(0),
+            tokens_out: row.tokens_out.unwrap_or(0),
+            cost_micros: row.cost_micros.unwrap_or(0),
+            latency_ms: row.latency_ms.unwrap_or(0),
+            passages: serde_json::from_str(&row.cited_chunk_ids).unwrap_or_default(),
+        }),
     }
 }
 
@@ -270,11 +286,32 @@ impl Inbox for InboxService {
             }
             Err(e) => return Err(internal("queueing a reply failed", e)),
         };
+        // The owner took over: the AI pauses (for the configured hours, or until switched on).
+        let pause_hours = crate::ai::settings::behaviour(&self.db)
+            .await
+            .map_err(db_failed)?
+            .pause_hours;
+        let until =
+            (pause_hours > 0).then(|| Utc::now() + chrono::Duration::hours(pause_hours.into()));
+        self.change(conversation_id, move |txn| {
+            Box::pin(async move {
+                conversations::pause_ai(txn, conversation_id, until).await?;
+                Ok(true)
+            })
+        })
+        .await?;
         let row = messages::by_id(&self.db, id)
             .await
             .map_err(db_failed)?
             .ok_or_else(AppError::internal)?;
         Ok(view(&row))
+    }
+
+    async fn set_ai(&self, conversation_id: i32, enabled: bool) -> Result<(), AppError> {
+        self.change(conversation_id, move |txn| {
+            Box::pin(conversations::set_ai(txn, conversation_id, enabled))
+        })
+        .await
     }
 
     async fn mark_read(&self, conversation_id: i32) -> Result<(), AppError> {
@@ -319,6 +356,8 @@ mod tests {
             last_message_at: Some(at),
             last_message_preview: None,
             tags: "[]".into(),
+            simulated: false,
+            replied_through: 0,
             created_at: at,
             updated_at: at,
         };

@@ -35,6 +35,23 @@ fn db_failed(err: DbErr) -> AppError {
     internal("database error in the knowledge base", err)
 }
 
+/// A passage as the dashboard shows it.
+pub fn hit_view(h: search::Hit) -> SearchHit {
+    SearchHit {
+        passage_id: h.chunk_id,
+        document_id: h.document_id,
+        document_title: h.title,
+        heading_path: h.heading_path,
+        score: h.score,
+        snippet: h
+            .snippet
+            .into_iter()
+            .map(|(text, hit)| SnippetPart { text, hit })
+            .collect(),
+        content: h.content,
+    }
+}
+
 pub fn document_view(d: documents::Summary) -> DocumentView {
     DocumentView {
         tags: d.tag_list(),
@@ -246,34 +263,12 @@ impl Knowledge for KnowledgeService {
             tag: query.tag,
             limit,
         };
-        let index = self.kb.index.clone();
-        let hits = tokio::task::spawn_blocking(move || index.search(&request))
+        let hits = self
+            .kb
+            .search(request)
             .await
-            .map_err(|e| internal("search task failed", e))?
             .map_err(|e| internal("search failed", e))?;
-        // The database is the truth: a passage the index still holds after a crash between a
-        // delete's commit and the index update is never shown (the next start removes it).
-        let ids: Vec<i32> = hits.iter().map(|h| h.chunk_id).collect();
-        let live = chunks::existing(&self.kb.db, &ids)
-            .await
-            .map_err(db_failed)?;
-        Ok(hits
-            .into_iter()
-            .filter(|h| live.contains(&h.chunk_id))
-            .map(|h| SearchHit {
-                passage_id: h.chunk_id,
-                document_id: h.document_id,
-                document_title: h.title,
-                heading_path: h.heading_path,
-                score: h.score,
-                snippet: h
-                    .snippet
-                    .into_iter()
-                    .map(|(text, hit)| SnippetPart { text, hit })
-                    .collect(),
-                content: h.content,
-            })
-            .collect())
+        Ok(hits.into_iter().map(hit_view).collect())
     }
 
     async fn set_language(&self, language: String) -> Result<(), AppError> {

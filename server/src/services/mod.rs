@@ -1,6 +1,7 @@
 //! One implementation per port of `app::ports`: thin, orchestrating the modules below.
 
 pub mod accounts;
+pub mod ai;
 pub mod inbox;
 pub mod knowledge;
 pub mod system;

@@ -18,18 +18,23 @@ pub struct SystemService {
     started: Instant,
     public_url: Option<String>,
     whatsapp_configured: bool,
-    ai_configured: bool,
+    engine: crate::ai::engine::Engine,
 }
 
 impl SystemService {
-    pub fn new(db: DatabaseConnection, queue: Queue, config: &Config) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        queue: Queue,
+        config: &Config,
+        engine: crate::ai::engine::Engine,
+    ) -> Self {
         Self {
             db,
             queue,
             started: Instant::now(),
             public_url: config.public_url.as_ref().map(|u| u.to_string()),
             whatsapp_configured: config.whatsapp.is_configured(),
-            ai_configured: config.ai.is_configured(),
+            engine,
         }
     }
 }
@@ -69,7 +74,11 @@ impl System for SystemService {
             whatsapp_problem: token_rejected.then(|| {
                 "WhatsApp refused the access token: it is invalid or has expired. Replace WHATSAPP_ACCESS_TOKEN with a permanent token; messages fail until then.".to_owned()
             }),
-            ai_configured: self.ai_configured,
+            ai_configured: self
+                .engine
+                .has_provider()
+                .await
+                .map_err(|e| internal("reading the AI providers failed", e))?,
             jobs,
         })
     }

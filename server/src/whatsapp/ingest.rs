@@ -6,14 +6,16 @@ use std::collections::{BTreeSet, HashMap};
 
 use app::model::Change;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 
 use super::media::DownloadMedia;
 use super::outbound::callback_message;
 use super::payload::Delivery;
+use crate::ai::engine::Reply;
+use crate::ai::simulator::SIMULATED_PREFIX;
 use crate::db::messages::StatusOutcome;
 use crate::db::{conversations, customers, messages, pending_statuses};
-use crate::jobs::{Enqueue, Queue, QueueError};
+use crate::jobs::{Enqueue, Job, Queue, QueueError};
 use crate::realtime::Bus;
 
 /// What a delivery changed, for logs and tests.
@@ -26,6 +28,26 @@ pub struct IngestReport {
     pub statuses_applied: usize,
     pub statuses_stale: usize,
     pub statuses_pending: usize,
+}
+
+async fn enqueue<J: Job>(
+    queue: &Queue,
+    txn: &DatabaseTransaction,
+    job: &J,
+    dedupe_key: String,
+) -> Result<(), DbErr> {
+    let options = Enqueue {
+        dedupe_key: Some(dedupe_key),
+        ..Enqueue::default()
+    };
+    queue
+        .enqueue(txn, job, options)
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            QueueError::Db(e) => e,
+            other => DbErr::Custom(other.to_string()),
+        })
 }
 
 /// Stores `delivery`, then publishes what changed to open dashboards.
@@ -66,7 +88,8 @@ pub async fn ingest(
         };
         let profile = profiles.get(from).copied().flatten();
         let customer = customers::upsert_seen(&txn, from, profile, now).await?;
-        let conversation = conversations::upsert_open(&txn, customer.id, now).await?;
+        let simulated = from.starts_with(SIMULATED_PREFIX);
+        let conversation = conversations::upsert_open(&txn, customer.id, simulated, now).await?;
         let reply_to_id = match &message.reply_to {
             Some(wamid) => messages::by_wamid(&txn, wamid).await?.map(|m| m.id),
             None => None,
@@ -82,18 +105,16 @@ pub async fn ingest(
                 });
                 if message.media.is_some() {
                     let job = DownloadMedia { message_id };
-                    let options = Enqueue {
-                        dedupe_key: Some(format!("media:{}", message.wamid)),
-                        ..Enqueue::default()
-                    };
-                    queue
-                        .enqueue(&txn, &job, options)
-                        .await
-                        .map_err(|e| match e {
-                            QueueError::Db(e) => e,
-                            other => DbErr::Custom(other.to_string()),
-                        })?;
+                    enqueue(queue, &txn, &job, format!("media:{}", message.wamid)).await?;
                 }
+                // Every customer message gets a reply job, whatever the AI switch says: the job
+                // also handles STOP and START, and it checks the switch when it is about to
+                // answer (the owner may flip it during the burst window).
+                let job = Reply {
+                    conversation_id: conversation.id,
+                    message_id,
+                };
+                enqueue(queue, &txn, &job, format!("reply:{}", message.wamid)).await?;
                 touched.insert(conversation.id);
                 report.stored += 1;
             }

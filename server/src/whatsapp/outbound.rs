@@ -16,14 +16,14 @@ use std::time::Duration;
 
 use app::model::Change;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::client::{Content, ErrorClass, GraphClient, GraphError, Outgoing};
 use crate::db::entities::message as messages_model;
-use crate::db::messages::{self, NewOutbound, StatusOutcome};
+use crate::db::messages::{self, AiMeta, NewOutbound, StatusOutcome};
 use crate::db::{conversations, pending_statuses};
 use crate::jobs::{Enqueue, Job, JobContext, JobError, Queue, QueueError};
 use crate::realtime::Bus;
@@ -43,6 +43,13 @@ pub struct SendMessage {
 impl Job for SendMessage {
     const KIND: &'static str = "whatsapp_send";
     const MAX_ATTEMPTS: i32 = 8;
+}
+
+/// A message stored with its send job, and the changes to publish when the caller commits.
+#[derive(Debug)]
+pub struct Queued {
+    pub message_id: i32,
+    pub changes: Vec<Change>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +161,27 @@ impl Outbound {
         content: Content,
         reply_to: Option<String>,
     ) -> Result<i32, SendError> {
+        let txn = crate::db::write_txn(&self.db).await?;
+        let queued = self
+            .queue_in(&txn, conversation_id, sender, content, reply_to, None)
+            .await?;
+        self.bus.commit(txn, queued.changes).await?;
+        Ok(queued.message_id)
+    }
+
+    /// [`Outbound::queue`] inside the caller's transaction (the AI engine stores its answer,
+    /// its usage and the conversation's new state together). The caller commits `changes`.
+    /// A message from the owner (`agent`) answers everything the customer wrote so far: the AI
+    /// does not reply to those messages any more.
+    pub async fn queue_in(
+        &self,
+        txn: &DatabaseTransaction,
+        conversation_id: i32,
+        sender: &str,
+        content: Content,
+        reply_to: Option<String>,
+        ai: Option<AiMeta>,
+    ) -> Result<Queued, SendError> {
         let (kind, body) = match &content {
             Content::Text { body, .. } => {
                 if body.trim().is_empty() {
@@ -169,15 +197,14 @@ impl Outbound {
             }
             Content::Template { name, .. } => ("template", format!("[template: {name}]")),
         };
-        let txn = crate::db::write_txn(&self.db).await?;
-        let (conversation, _) = conversations::with_customer(&txn, conversation_id)
+        let (conversation, _) = conversations::with_customer(txn, conversation_id)
             .await?
             .ok_or(SendError::NoConversation)?;
         if let Some(refusal) = window_refusal(&content, conversation.last_inbound_at, Utc::now()) {
             return Err(refusal);
         }
         let message = messages::insert_outbound(
-            &txn,
+            txn,
             NewOutbound {
                 conversation_id,
                 sender,
@@ -185,13 +212,17 @@ impl Outbound {
                 body: &body,
                 content: serde_json::to_string(&content).map_err(QueueError::from)?,
                 reply_to_wamid: reply_to,
+                ai,
             },
         )
         .await?;
-        conversations::record_outbound(&txn, conversation_id, message.created_at, &body).await?;
+        conversations::record_outbound(txn, conversation_id, message.created_at, &body).await?;
+        if sender == "agent" {
+            conversations::answered_all(txn, conversation_id).await?;
+        }
         self.queue
             .enqueue(
-                &txn,
+                txn,
                 &SendMessage {
                     message_id: message.id,
                 },
@@ -201,15 +232,24 @@ impl Outbound {
                 },
             )
             .await?;
-        let changes = vec![
-            Change::MessageCreated {
-                conversation_id,
-                message_id: message.id,
-            },
-            Change::ConversationUpdated { conversation_id },
-        ];
-        self.bus.commit(txn, changes).await?;
-        Ok(message.id)
+        Ok(Queued {
+            message_id: message.id,
+            changes: vec![
+                Change::MessageCreated {
+                    conversation_id,
+                    message_id: message.id,
+                },
+                Change::ConversationUpdated { conversation_id },
+            ],
+        })
+    }
+
+    /// Marks `wamid` read and shows the customer the typing indicator (for up to 25 s, or until
+    /// the next message). Best effort: a failure only costs the dots.
+    pub async fn typing(&self, wamid: &str) {
+        if let Err(e) = self.client.mark_read(wamid, true).await {
+            tracing::debug!(error = %e, "typing indicator not shown");
+        }
     }
 
     /// The send job.
@@ -261,6 +301,17 @@ impl Outbound {
             return Err(JobError::Permanent("24-hour window closed".into()));
         }
 
+        // The simulator's conversations run the whole pipeline but never reach Meta: the send
+        // is captured and marked sent with a local id.
+        if conversation.simulated {
+            return self
+                .sent(
+                    message.conversation_id,
+                    message.id,
+                    &format!("sim.{}", message.id),
+                )
+                .await;
+        }
         self.limiter.acquire().await;
         if !messages::transition(&self.db, message.id, "queued", "sending")
             .await

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 pub mod fake_graph;
+pub mod fake_llm;
 pub mod meta;
 
 use std::time::Duration;

@@ -27,15 +27,8 @@ const KNOWLEDGE_EVENTS: &[&str] = &[
     "knowledge_reindexed",
 ];
 
-/// Bumps `version` whenever the knowledge base changes on the server, for as long as the
-/// calling component lives (the subscription closes with it).
 fn refresh_on_changes(version: RwSignal<u32>) {
-    // An effect runs in the browser only, so the (thread-bound) subscription never exists on the
-    // server; it is dropped, closing the stream, with the effect's owner.
-    Effect::new(move |_| {
-        let listener = browser::listen(KNOWLEDGE_EVENTS, move |_| version.update(|v| *v += 1));
-        StoredValue::new_local(listener);
-    });
+    browser::on_changes(KNOWLEDGE_EVENTS, move |_| version.update(|v| *v += 1));
 }
 
 #[component]

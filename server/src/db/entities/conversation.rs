@@ -18,6 +18,8 @@ pub struct Model {
     pub last_message_at: Option<DateTimeUtc>,
     pub last_message_preview: Option<String>,
     pub tags: String,
+    pub simulated: bool,
+    pub replied_through: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,6 +12,7 @@ pub struct Model {
     pub display_name: Option<String>,
     pub notes: String,
     pub tags: String,
+    pub opted_out_at: Option<DateTimeUtc>,
     pub first_seen_at: DateTimeUtc,
     pub last_seen_at: DateTimeUtc,
     pub created_at: DateTimeUtc,

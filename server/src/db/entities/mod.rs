@@ -1,5 +1,4 @@
-//! SeaORM entities, one per table, matching `migration/`. Tables that later features fill
-//! (prompt templates, usage, …) get their entity with those features.
+//! SeaORM entities, one per table, matching `migration/`.
 
 pub mod chunk;
 pub mod conversation;
@@ -7,9 +6,11 @@ pub mod customer;
 pub mod document;
 pub mod event;
 pub mod job;
+pub mod llm_usage;
 pub mod login_failure;
 pub mod message;
 pub mod owner;
 pub mod pending_status;
+pub mod prompt_template;
 pub mod session;
 pub mod setting;

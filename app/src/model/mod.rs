@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod ai;
+pub use ai::*;
+
 pub type OwnerId = i32;
 
 /// The owner as the dashboard sees them (never the password hash).
@@ -91,6 +94,15 @@ pub enum Change {
     },
     /// The search index was rebuilt (its language changed).
     KnowledgeReindexed,
+    /// The AI is writing a reply in this conversation (WhatsApp shows the customer typing dots).
+    Typing {
+        conversation_id: i32,
+    },
+    /// The conversation was handed to a person.
+    HandoffRequested {
+        conversation_id: i32,
+        reason: String,
+    },
 }
 
 impl Change {
@@ -104,6 +116,8 @@ impl Change {
             Self::DocumentUpdated { .. } => "document_updated",
             Self::DocumentDeleted { .. } => "document_deleted",
             Self::KnowledgeReindexed => "knowledge_reindexed",
+            Self::Typing { .. } => "typing",
+            Self::HandoffRequested { .. } => "handoff_requested",
         }
     }
 }
@@ -168,6 +182,14 @@ pub struct ConversationSummary {
     pub last_message_preview: Option<String>,
     /// When free-form replies stop being allowed (24 hours after the customer's last message).
     pub window_closes_at: Option<String>,
+    /// Why the conversation went to a person.
+    pub handoff_reason: Option<String>,
+    /// The AI stays off until then after the owner replied by hand.
+    pub ai_paused_until: Option<String>,
+    /// The customer wrote STOP: no AI replies and no template sends until they write START.
+    pub opted_out: bool,
+    /// Started from the simulator: nothing is sent to WhatsApp.
+    pub simulated: bool,
 }
 
 /// One message in a thread.
@@ -192,6 +214,22 @@ pub struct MessageView {
     /// "pending", "ready" or "failed" for messages with a file.
     pub media_status: Option<String>,
     pub sent_at: String,
+    /// How the AI wrote it (AI messages only).
+    pub ai: Option<AiDetails>,
+}
+
+/// Provenance of an AI message: who wrote it, at what cost, from which passages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiDetails {
+    /// The provider, or "extractive" / "handoff" when no model wrote it.
+    pub provider: String,
+    pub model: Option<String>,
+    pub tokens_in: i32,
+    pub tokens_out: i32,
+    pub cost_micros: i64,
+    pub latency_ms: i32,
+    /// Knowledge passages (chunk ids) it was given.
+    pub passages: Vec<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,9 @@
 use crate::error::AppError;
 use crate::model::{is_file_kind, DocumentMeta, EntryInput};
 
+mod ai;
+pub use ai::*;
+
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// argon2 is happy with long inputs, but hashing megabytes per login attempt is a denial of service.
 pub const MAX_PASSWORD_CHARS: usize = 256;

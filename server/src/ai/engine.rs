@@ -1,0 +1,727 @@
+//! The reply engine: one job per customer message, answering a burst once.
+//!
+//! The job of message *m* in conversation *c*:
+//! 1. returns at once if *c* already answered *m* (`replied_through`), or if a newer customer
+//!    message exists (that message's job answers the whole burst);
+//! 2. waits out the burst window (deferred, not sleeping in a worker slot);
+//! 3. handles STOP and START whatever the AI switch says; then checks the switch, a pause after
+//!    the owner's reply, a hand-off and an opt-out;
+//! 4. shows the typing indicator, retrieves passages, renders the active template and asks the
+//!    provider chain (or answers extractively, or hands off);
+//! 5. stores the answer in one transaction under the conversation's row lock, re-checking
+//!    everything from 1 and 3: an owner who replied or switched the AI off while the model was
+//!    writing wins, and a retried job finds `replied_through` moved and sends nothing twice.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::model::{AiBehaviour, AnswerMode, Change};
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DbErr};
+use serde::{Deserialize, Serialize};
+
+use super::intent::{classify, Intent};
+use super::prompt::{render, Variables};
+use super::provider::{Attempt, Completion, Prompt, Providers};
+use super::secrets::Sealer;
+use super::{extractive, fit, guard, pricing, settings};
+use crate::config::AiConfig;
+use crate::db::entities::{conversation, customer, message};
+use crate::db::llm_usage::{self, NewUsage};
+use crate::db::messages::AiMeta;
+use crate::db::{conversations, customers, messages, prompt_templates, settings as kv};
+use crate::jobs::{Job, JobContext, JobError};
+use crate::knowledge::{search, KnowledgeBase, KnowledgeError};
+use crate::realtime::Bus;
+use crate::whatsapp::client::Content;
+use crate::whatsapp::outbound::{Outbound, SendError};
+
+/// Passages retrieved before the token budget picks from them.
+const CANDIDATE_PASSAGES: usize = 8;
+/// WhatsApp's typing indicator lasts 25 s; refresh it a little before.
+const TYPING_REFRESH: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Reply {
+    pub conversation_id: i32,
+    pub message_id: i32,
+}
+
+impl Job for Reply {
+    const KIND: &'static str = "ai_reply";
+    const MAX_ATTEMPTS: i32 = 4;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("knowledge: {0}")]
+    Knowledge(#[from] KnowledgeError),
+}
+
+/// What to answer, and with which template.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub text: String,
+    pub customer_name: String,
+    pub history: String,
+    pub template: String,
+    pub knowledge_only: bool,
+}
+
+/// An answer, with everything that went into it.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub mode: AnswerMode,
+    pub text: String,
+    pub prompt: String,
+    pub passages: Vec<search::Hit>,
+    pub attempts: Vec<Attempt>,
+    pub handoff_reason: Option<String>,
+    pub latency: Duration,
+}
+
+impl Answer {
+    fn plain(mode: AnswerMode, text: String) -> Self {
+        Self {
+            mode,
+            text,
+            prompt: String::new(),
+            passages: Vec::new(),
+            attempts: Vec::new(),
+            handoff_reason: None,
+            latency: Duration::ZERO,
+        }
+    }
+
+    fn handoff(message: &str, reason: &str) -> Self {
+        Self {
+            handoff_reason: Some(reason.to_owned()),
+            ..Self::plain(AnswerMode::Handoff, message.to_owned())
+        }
+    }
+
+    /// The call that answered, if a model did.
+    pub fn completion(&self) -> Option<(&Attempt, &Completion)> {
+        let last = self.attempts.last()?;
+        last.outcome.as_ref().ok().map(|c| (last, c))
+    }
+
+    /// The messages the customer receives.
+    pub fn replies(&self) -> Vec<String> {
+        fit::split(&self.text, fit::MESSAGE_LIMIT)
+    }
+
+    pub fn cited(&self) -> Vec<i32> {
+        self.passages.iter().map(|h| h.chunk_id).collect()
+    }
+}
+
+/// The engine's parts. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    bus: Bus,
+    kb: KnowledgeBase,
+    outbound: Outbound,
+    providers: Providers,
+    env: AiConfig,
+    sealer: Sealer,
+}
+
+fn ai_may_answer(c: &conversation::Model, now: DateTime<Utc>) -> bool {
+    c.ai_enabled && c.handoff == "none" && c.ai_paused_until.is_none_or(|until| until <= now)
+}
+
+fn customer_name(c: &customer::Model) -> String {
+    c.display_name
+        .clone()
+        .or_else(|| c.profile_name.clone())
+        .unwrap_or_else(|| "there".to_owned())
+}
+
+fn history_line(m: &message::Model) -> Option<String> {
+    let who = match (m.direction.as_str(), m.sender.as_str()) {
+        ("inbound", _) => "Customer",
+        (_, "agent") => "Team",
+        _ => "Assistant",
+    };
+    let body = m.body.trim();
+    (!body.is_empty()).then(|| format!("{who}: {body}"))
+}
+
+/// The passages given to the model: best first, until the token budget (≈ 4 characters a
+/// token) is spent.
+fn within_budget(hits: Vec<search::Hit>, tokens: u32) -> Vec<search::Hit> {
+    let mut left = tokens as usize * 4;
+    let mut kept = Vec::new();
+    for hit in hits {
+        let size = hit.content.len() + hit.title.len() + hit.heading_path.len();
+        if size > left && !kept.is_empty() {
+            break;
+        }
+        left = left.saturating_sub(size);
+        kept.push(hit);
+    }
+    kept
+}
+
+fn documents_block(passages: &[search::Hit]) -> String {
+    if passages.is_empty() {
+        return "(nothing in the knowledge base matches this question)".to_owned();
+    }
+    passages
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let place = if h.heading_path.is_empty() {
+                h.title.clone()
+            } else {
+                format!("{} — {}", h.title, h.heading_path)
+            };
+            format!("[{}] {place}\n{}", i + 1, h.content.trim())
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+impl Engine {
+    pub fn new(
+        db: DatabaseConnection,
+        bus: Bus,
+        kb: KnowledgeBase,
+        outbound: Outbound,
+        env: AiConfig,
+    ) -> Self {
+        let sealer = Sealer::new(env.secret_key.as_ref());
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                bus,
+                kb,
+                outbound,
+                providers: Providers::new(),
+                env,
+                sealer,
+            }),
+        }
+    }
+
+    pub fn providers(&self) -> &Providers {
+        &self.inner.providers
+    }
+
+    pub fn sealer(&self) -> &Sealer {
+        &self.inner.sealer
+    }
+
+    pub fn env(&self) -> &AiConfig {
+        &self.inner.env
+    }
+
+    /// Whether any provider is configured (dashboard or environment).
+    pub async fn has_provider(&self) -> Result<bool, DbErr> {
+        let i = &self.inner;
+        Ok(!settings::effective_chain(&i.db, &i.env, &i.sealer)
+            .await?
+            .is_empty())
+    }
+
+    /// Answers `question` through the whole pipeline: retrieval, the template, the provider
+    /// chain, the guardrails, and the extractive or hand-off fallbacks.
+    pub async fn answer(
+        &self,
+        question: &Question,
+        behaviour: &AiBehaviour,
+    ) -> Result<Answer, EngineError> {
+        let i = &self.inner;
+        let started = Instant::now();
+        let hits =
+            i.kb.search(search::Request {
+                text: question.text.clone(),
+                limit: CANDIDATE_PASSAGES,
+                ..search::Request::default()
+            })
+            .await?;
+        let passages = within_budget(hits, behaviour.context_tokens);
+        let relevant = passages
+            .first()
+            .is_some_and(|best| best.score >= behaviour.min_score);
+        if question.knowledge_only && !relevant {
+            let mut answer = Answer::handoff(
+                &behaviour.handoff_message,
+                "Nothing in the knowledge base answers the customer's question.",
+            );
+            answer.passages = passages;
+            answer.latency = started.elapsed();
+            return Ok(answer);
+        }
+        let business_name = kv::get(&i.db, kv::keys::BUSINESS_NAME)
+            .await?
+            .unwrap_or_default();
+        let vars = Variables {
+            business_name,
+            customer_name: question.customer_name.clone(),
+            customer_message: question.text.clone(),
+            relevant_documents: documents_block(&passages),
+            conversation_history: if question.history.is_empty() {
+                "(this is the first message)".to_owned()
+            } else {
+                question.history.clone()
+            },
+            current_date: Utc::now().format("%A, %-d %B %Y").to_string(),
+        };
+        let prompt = render(&question.template, &vars);
+        let chain = settings::effective_chain(&i.db, &i.env, &i.sealer).await?;
+        let mut answer = Answer {
+            mode: AnswerMode::Extractive,
+            text: String::new(),
+            prompt: prompt.clone(),
+            passages,
+            attempts: Vec::new(),
+            handoff_reason: None,
+            latency: Duration::ZERO,
+        };
+        if !chain.is_empty() {
+            answer.attempts = i
+                .providers
+                .complete(
+                    &chain,
+                    &Prompt {
+                        system: prompt,
+                        user: question.text.clone(),
+                        handoff_tool: true,
+                    },
+                    Duration::from_secs(behaviour.call_timeout_secs.into()),
+                    Duration::from_secs(behaviour.total_budget_secs.into()),
+                )
+                .await;
+            if let Some((_, completion)) = answer.completion() {
+                if let Some(reason) = completion.handoff.clone() {
+                    answer.mode = AnswerMode::Handoff;
+                    answer.text = behaviour.handoff_message.clone();
+                    answer.handoff_reason = Some(reason);
+                    answer.latency = started.elapsed();
+                    return Ok(answer);
+                }
+                let text = fit::shorten(
+                    &fit::to_whatsapp(&completion.text),
+                    behaviour.max_answer_chars as usize,
+                );
+                let sources: Vec<&str> =
+                    answer.passages.iter().map(|h| h.content.as_str()).collect();
+                match guard::unsupported_claim(&text, &sources) {
+                    None => {
+                        answer.mode = AnswerMode::Model;
+                        answer.text = text;
+                        answer.latency = started.elapsed();
+                        return Ok(answer);
+                    }
+                    Some(claim) => tracing::warn!(
+                        %claim,
+                        "the model's answer states an amount or date the passages do not; answering from the passages instead"
+                    ),
+                }
+            }
+        }
+        match answer.passages.first() {
+            Some(best) => {
+                answer.text = extractive::answer(
+                    &behaviour.extractive_intro,
+                    &question.text,
+                    &best.title,
+                    &best.content,
+                );
+            }
+            None => {
+                answer.mode = AnswerMode::Handoff;
+                answer.text = behaviour.handoff_message.clone();
+                answer.handoff_reason = Some(
+                    "Nothing in the knowledge base answers the question, and no AI provider answered."
+                        .to_owned(),
+                );
+            }
+        }
+        answer.latency = started.elapsed();
+        Ok(answer)
+    }
+
+    /// Usage rows for an answer's calls.
+    pub async fn usage(
+        &self,
+        answer: &Answer,
+        purpose: &'static str,
+        conversation_id: Option<i32>,
+        message_id: Option<i32>,
+    ) -> Result<Vec<NewUsage>, DbErr> {
+        if answer.attempts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let prices = settings::prices(&self.inner.db).await?;
+        Ok(answer
+            .attempts
+            .iter()
+            .map(|a| {
+                let (tokens_in, tokens_out, error) = match &a.outcome {
+                    Ok(c) => (c.tokens_in, c.tokens_out, None),
+                    Err(e) => (0, 0, Some(e.to_string())),
+                };
+                NewUsage {
+                    message_id: if error.is_none() { message_id } else { None },
+                    conversation_id,
+                    purpose,
+                    provider: a.kind.clone(),
+                    model: a.model.clone(),
+                    tokens_in,
+                    tokens_out,
+                    cost_micros: pricing::cost_micros(&prices, &a.model, tokens_in, tokens_out),
+                    latency_ms: i64::try_from(a.latency.as_millis()).unwrap_or(i64::MAX),
+                    error,
+                }
+            })
+            .collect())
+    }
+
+    /// The reply job.
+    pub async fn run(&self, job: Reply, _ctx: JobContext) -> Result<(), JobError> {
+        self.reply(job).await.map_err(|e| match e {
+            ReplyError::Defer(d) => JobError::Defer(d),
+            ReplyError::Engine(e) => JobError::Retry(e.to_string()),
+        })
+    }
+
+    async fn reply(&self, job: Reply) -> Result<(), ReplyError> {
+        let i = &self.inner;
+        let Some((conv, customer)) = conversations::with_customer(&i.db, job.conversation_id)
+            .await
+            .map_err(EngineError::from)?
+        else {
+            return Ok(());
+        };
+        if conv.replied_through >= job.message_id {
+            return Ok(());
+        }
+        let newest = messages::newest_inbound_id(&i.db, conv.id)
+            .await
+            .map_err(EngineError::from)?
+            .unwrap_or(0);
+        if newest > job.message_id {
+            return Ok(()); // the newer message's job answers the whole burst
+        }
+        let Some(message) = messages::by_id(&i.db, job.message_id)
+            .await
+            .map_err(EngineError::from)?
+        else {
+            return Ok(());
+        };
+        let behaviour = settings::behaviour(&i.db)
+            .await
+            .map_err(EngineError::from)?;
+        let due = message.created_at + chrono::Duration::milliseconds(behaviour.burst_ms.into());
+        let now = Utc::now();
+        if due > now {
+            return Err(ReplyError::Defer((due - now).to_std().unwrap_or_default()));
+        }
+
+        let burst = messages::inbound_between(&i.db, conv.id, conv.replied_through, job.message_id)
+            .await
+            .map_err(EngineError::from)?;
+        let last = burst.last().map(|m| m.body.as_str()).unwrap_or_default();
+        match classify(last, &behaviour) {
+            Intent::OptOut => {
+                let reply = Outcome::opt(true, &behaviour.opt_out_reply);
+                return Ok(self.store(&conv, job.message_id, reply).await?);
+            }
+            Intent::OptIn if customer.opted_out_at.is_some() => {
+                let reply = Outcome::opt(false, &behaviour.opt_in_reply);
+                return Ok(self.store(&conv, job.message_id, reply).await?);
+            }
+            _ => {}
+        }
+        if customer.opted_out_at.is_some() || !ai_may_answer(&conv, now) {
+            return Ok(());
+        }
+        let text = burst
+            .iter()
+            .map(|m| m.body.trim())
+            .filter(|b| !b.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if text.is_empty() {
+            return Ok(()); // a sticker or a photo alone: nothing to answer
+        }
+        let answer = match classify(&text, &behaviour) {
+            Intent::Human => Answer::handoff(
+                &behaviour.handoff_message,
+                "The customer asked for a person.",
+            ),
+            Intent::Declined(topic) => {
+                tracing::info!(conversation = conv.id, %topic, "declined topic");
+                Answer::plain(AnswerMode::Declined, behaviour.decline_message.clone())
+            }
+            _ => {
+                let _typing = self.typing(&conv, &message).await;
+                let first = burst.first().map_or(job.message_id, |m| m.id);
+                let history = messages::page(
+                    &i.db,
+                    conv.id,
+                    Some(first),
+                    u64::from(behaviour.history_messages),
+                )
+                .await
+                .map_err(EngineError::from)?
+                .iter()
+                .rev()
+                .filter_map(history_line)
+                .collect::<Vec<_>>()
+                .join("\n");
+                let template = prompt_templates::active(&i.db)
+                    .await
+                    .map_err(EngineError::from)?;
+                let question = Question {
+                    text,
+                    customer_name: customer_name(&customer),
+                    history,
+                    template: template
+                        .as_ref()
+                        .map(|t| t.body.clone())
+                        .unwrap_or_default(),
+                    knowledge_only: template.as_ref().is_some_and(|t| t.knowledge_only),
+                };
+                self.answer(&question, &behaviour).await?
+            }
+        };
+        let usage = self
+            .usage(&answer, "reply", Some(conv.id), None)
+            .await
+            .map_err(EngineError::from)?;
+        self.store(&conv, job.message_id, Outcome::answer(answer, usage))
+            .await?;
+        Ok(())
+    }
+
+    /// Shows that a reply is being written: the dashboard gets an event, the customer the
+    /// typing dots (refreshed until the returned guard is dropped).
+    async fn typing(
+        &self,
+        conv: &conversation::Model,
+        message: &message::Model,
+    ) -> Option<AbortOnDrop> {
+        let i = &self.inner;
+        let change = Change::Typing {
+            conversation_id: conv.id,
+        };
+        match crate::db::write_txn(&i.db).await {
+            Ok(txn) => {
+                if let Err(e) = i.bus.commit(txn, vec![change]).await {
+                    tracing::debug!(error = %e, "typing event not stored");
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "typing event not stored"),
+        }
+        if conv.simulated {
+            return None;
+        }
+        let wamid = message.wamid.clone()?;
+        let outbound = i.outbound.clone();
+        Some(AbortOnDrop(tokio::spawn(async move {
+            loop {
+                outbound.typing(&wamid).await;
+                tokio::time::sleep(TYPING_REFRESH).await;
+            }
+        })))
+    }
+
+    /// Stores an outcome under the conversation's lock, unless the situation changed while it
+    /// was being written.
+    async fn store(
+        &self,
+        conv: &conversation::Model,
+        through: i32,
+        outcome: Outcome,
+    ) -> Result<(), EngineError> {
+        let i = &self.inner;
+        let txn = crate::db::write_txn(&i.db).await?;
+        let Some(now_conv) = conversations::lock(&txn, conv.id).await? else {
+            return Ok(());
+        };
+        let customer_opted_out = customers::by_ids(&txn, vec![now_conv.customer_id])
+            .await?
+            .first()
+            .is_some_and(|c| c.opted_out_at.is_some());
+        let stale =
+            // a retry, or the owner answered meanwhile
+            now_conv.replied_through >= through
+            // the customer wrote again meanwhile: that message's job answers everything
+            || messages::newest_inbound_id(&txn, conv.id).await?.unwrap_or(0) > through
+            // switched off, paused, handed off or opted out while the answer was written
+            || (outcome.opt.is_none()
+                && (customer_opted_out || !ai_may_answer(&now_conv, Utc::now())));
+        if stale {
+            // Nothing is sent, but the calls were made (and paid for): they stay in the ledger.
+            let usage = outcome
+                .usage
+                .into_iter()
+                .map(|u| NewUsage {
+                    message_id: None,
+                    ..u
+                })
+                .collect();
+            llm_usage::insert_many(&txn, usage).await?;
+            txn.commit().await?;
+            return Ok(());
+        }
+        let mut changes = Vec::new();
+        if let Some(out) = outcome.opt {
+            customers::set_opted_out(&txn, now_conv.customer_id, out.then(Utc::now)).await?;
+        }
+        let mut first_id = None;
+        for (n, part) in outcome.replies.iter().enumerate() {
+            let content = Content::Text {
+                body: part.clone(),
+                preview_url: false,
+            };
+            let meta = if n == 0 { outcome.meta.clone() } else { None };
+            match i
+                .outbound
+                .queue_in(&txn, conv.id, outcome.sender, content, None, meta)
+                .await
+            {
+                Ok(queued) => {
+                    first_id.get_or_insert(queued.message_id);
+                    changes.extend(queued.changes);
+                }
+                Err(e @ (SendError::WindowClosed { .. } | SendError::NeverWrote)) => {
+                    tracing::warn!(conversation = conv.id, error = %e, "reply not sent");
+                    break;
+                }
+                Err(SendError::Db(e)) => return Err(e.into()),
+                Err(e) => {
+                    tracing::error!(conversation = conv.id, error = %e, "reply not queued");
+                    break;
+                }
+            }
+        }
+        if let Some(reason) = &outcome.handoff_reason {
+            conversations::hand_off(&txn, conv.id, reason).await?;
+            changes.push(Change::HandoffRequested {
+                conversation_id: conv.id,
+                reason: reason.clone(),
+            });
+        }
+        let usage = outcome
+            .usage
+            .into_iter()
+            .map(|u| NewUsage {
+                message_id: u
+                    .message_id
+                    .or(if u.error.is_none() { first_id } else { None }),
+                ..u
+            })
+            .collect();
+        llm_usage::insert_many(&txn, usage).await?;
+        conversations::set_replied(&txn, conv.id, through).await?;
+        changes.push(Change::ConversationUpdated {
+            conversation_id: conv.id,
+        });
+        i.bus.commit(txn, changes).await?;
+        Ok(())
+    }
+}
+
+/// What the reply job stores.
+struct Outcome {
+    replies: Vec<String>,
+    sender: &'static str,
+    meta: Option<AiMeta>,
+    handoff_reason: Option<String>,
+    usage: Vec<NewUsage>,
+    /// Opt the customer out (true) or in (false): stored even with the AI off.
+    opt: Option<bool>,
+}
+
+impl Outcome {
+    fn opt(out: bool, reply: &str) -> Self {
+        Self {
+            replies: vec![reply.to_owned()],
+            sender: "system",
+            meta: None,
+            handoff_reason: None,
+            usage: Vec::new(),
+            opt: Some(out),
+        }
+    }
+
+    fn answer(answer: Answer, usage: Vec<NewUsage>) -> Self {
+        let cost = usage.iter().map(|u| u.cost_micros).sum();
+        let meta = match answer.completion() {
+            Some((attempt, c))
+                if answer.mode == AnswerMode::Model || answer.mode == AnswerMode::Handoff =>
+            {
+                AiMeta {
+                    provider: attempt.kind.clone(),
+                    model: Some(attempt.model.clone()),
+                    tokens_in: i32::try_from(c.tokens_in).unwrap_or(i32::MAX),
+                    tokens_out: i32::try_from(c.tokens_out).unwrap_or(i32::MAX),
+                    cost_micros: cost,
+                    latency_ms: i32::try_from(answer.latency.as_millis()).unwrap_or(i32::MAX),
+                    cited_chunk_ids: answer.cited(),
+                }
+            }
+            _ => AiMeta {
+                provider: match answer.mode {
+                    AnswerMode::Handoff => "handoff",
+                    AnswerMode::Declined => "declined",
+                    _ => "extractive",
+                }
+                .to_owned(),
+                model: None,
+                cost_micros: cost,
+                latency_ms: i32::try_from(answer.latency.as_millis()).unwrap_or(i32::MAX),
+                cited_chunk_ids: answer.cited(),
+                ..AiMeta::default()
+            },
+        };
+        Self {
+            replies: answer.replies(),
+            sender: "ai",
+            meta: Some(meta),
+            handoff_reason: answer.handoff_reason,
+            usage,
+            opt: None,
+        }
+    }
+}
+
+enum ReplyError {
+    Defer(Duration),
+    Engine(EngineError),
+}
+
+impl From<EngineError> for ReplyError {
+    fn from(e: EngineError) -> Self {
+        Self::Engine(e)
+    }
+}
+
+/// Stops the typing refresher when the answer is ready (or the job fails).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Loads what a reply to a customer needs beyond the question, for "try it" too.
+pub async fn active_template(db: &DatabaseConnection) -> Result<(String, bool), DbErr> {
+    Ok(prompt_templates::active(db)
+        .await?
+        .map(|t| (t.body, t.knowledge_only))
+        .unwrap_or_default())
+}

@@ -1,0 +1,65 @@
+//! The simulator: the owner writes as a test customer. Messages enter through the webhook's own
+//! ingest path (a delivery like Meta's), so the reply job, the knowledge base and the provider
+//! chain run exactly as for a real customer; the conversation is marked simulated and its
+//! outbound messages are captured instead of sent to Meta.
+
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use serde_json::json;
+
+use crate::db::{conversations, customers, llm_usage, messages};
+use crate::jobs::Queue;
+use crate::realtime::Bus;
+use crate::whatsapp::ingest::{ingest, IngestReport};
+use crate::whatsapp::payload::{Delivery, InboundMessage};
+
+/// WhatsApp ids of simulated customers start with this; Meta's never do (digits, or a
+/// country-coded username id such as `US.123`).
+pub const SIMULATED_PREFIX: &str = "simulator-";
+/// The one test customer.
+pub const TEST_CUSTOMER: &str = "simulator-1";
+
+/// Posts `text` as the test customer.
+pub async fn send(
+    db: &DatabaseConnection,
+    queue: &Queue,
+    bus: &Bus,
+    text: &str,
+) -> Result<IngestReport, DbErr> {
+    let now = Utc::now();
+    let wamid = format!("wamid.simulator.{}", uuid::Uuid::new_v4().simple());
+    let message = InboundMessage {
+        wamid: wamid.clone(),
+        from: Some(TEST_CUSTOMER.to_owned()),
+        sent_at: Some(now),
+        kind: "text".to_owned(),
+        body: text.to_owned(),
+        reply_to: None,
+        media: None,
+        raw: json!({"id": wamid, "from": TEST_CUSTOMER, "type": "text", "text": {"body": text}}),
+    };
+    let delivery = Delivery {
+        messages: vec![message],
+        profiles: vec![(TEST_CUSTOMER.to_owned(), Some("Test customer".to_owned()))],
+        statuses: Vec::new(),
+        other: Vec::new(),
+    };
+    ingest(db, queue, bus, &delivery).await
+}
+
+/// Removes every simulated conversation, its messages, usage and test customer. Returns the
+/// conversations removed.
+pub async fn clear(db: &DatabaseConnection) -> Result<Vec<i32>, DbErr> {
+    let txn = db.begin().await?;
+    let found = conversations::simulated_ids(&txn).await?;
+    let conversation_ids: Vec<i32> = found.iter().map(|(c, _)| *c).collect();
+    let customer_ids: Vec<i32> = found.iter().map(|(_, c)| *c).collect();
+    if !conversation_ids.is_empty() {
+        llm_usage::delete_for(&txn, &conversation_ids).await?;
+        messages::delete_for(&txn, &conversation_ids).await?;
+        conversations::delete(&txn, &conversation_ids).await?;
+        customers::delete(&txn, &customer_ids).await?;
+    }
+    txn.commit().await?;
+    Ok(conversation_ids)
+}

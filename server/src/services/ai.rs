@@ -1,0 +1,476 @@
+//! The AI ports: prompt templates, providers and behaviour, usage, and the simulator.
+
+use std::collections::BTreeMap;
+
+use app::error::AppError;
+use app::model::{
+    AiBehaviour, AiSettings, AttemptView, Change, ModelPrice, PromptTemplateView, ProviderInput,
+    SimulatorState, TemplateInput, TryInput, TryResult, UsageRow,
+};
+use app::ports::{Assistant, Inbox, Prompts, Simulator};
+use app::validate;
+use async_trait::async_trait;
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+
+use super::knowledge::hit_view;
+use super::time;
+use crate::ai::engine::{Engine, Question};
+use crate::ai::prompt::{render, Variables};
+use crate::ai::provider::{default_base_url, Link};
+use crate::ai::secrets::SealError;
+use crate::ai::settings::{self, StoredLink};
+use crate::ai::simulator::{self, TEST_CUSTOMER};
+use crate::db::entities::prompt_template;
+use crate::db::{llm_usage, prompt_templates, settings as kv};
+use crate::error::internal;
+use crate::jobs::Queue;
+use crate::realtime::Bus;
+
+pub struct AiService {
+    db: DatabaseConnection,
+    queue: Queue,
+    bus: Bus,
+    engine: Engine,
+    inbox: std::sync::Arc<dyn Inbox>,
+}
+
+fn db_failed(err: DbErr) -> AppError {
+    internal("database error in the AI settings", err)
+}
+
+fn template_view(t: prompt_template::Model) -> PromptTemplateView {
+    PromptTemplateView {
+        id: t.id,
+        name: t.name,
+        industry: t.industry,
+        body: t.body,
+        builtin: t.is_builtin,
+        active: t.is_active,
+        knowledge_only: t.knowledge_only,
+        updated_at: time(t.updated_at),
+    }
+}
+
+fn no_template() -> AppError {
+    AppError::not_found("There is no such template.")
+}
+
+const MAX_USAGE_DAYS: u32 = 366;
+
+impl AiService {
+    pub fn new(
+        db: DatabaseConnection,
+        queue: Queue,
+        bus: Bus,
+        engine: Engine,
+        inbox: std::sync::Arc<dyn Inbox>,
+    ) -> Self {
+        Self {
+            db,
+            queue,
+            bus,
+            engine,
+            inbox,
+        }
+    }
+
+    async fn business_name(&self) -> Result<String, AppError> {
+        Ok(kv::get(&self.db, kv::keys::BUSINESS_NAME)
+            .await
+            .map_err(db_failed)?
+            .unwrap_or_else(|| "Your business".to_owned()))
+    }
+
+    async fn template(&self, id: i32) -> Result<prompt_template::Model, AppError> {
+        prompt_templates::by_id(&self.db, id)
+            .await
+            .map_err(db_failed)?
+            .ok_or_else(no_template)
+    }
+
+    async fn view_settings(&self) -> Result<AiSettings, AppError> {
+        let env = self.engine.env();
+        let chain = settings::stored_chain(&self.db).await.map_err(db_failed)?;
+        Ok(AiSettings {
+            chain: chain.iter().map(|l| settings::view(l, env)).collect(),
+            environment: settings::environment_chain(env)
+                .iter()
+                .map(|l| settings::view(l, env))
+                .collect(),
+            can_store_keys: self.engine.sealer().can_seal(),
+            behaviour: settings::behaviour(&self.db).await.map_err(db_failed)?,
+            prices: settings::prices(&self.db).await.map_err(db_failed)?,
+        })
+    }
+
+    async fn simulator_state(&self) -> Result<SimulatorState, AppError> {
+        let found = customers_conversation(&self.db).await.map_err(db_failed)?;
+        let thread = match found {
+            Some(id) => Some(self.inbox.thread(id, None, Some(100)).await?),
+            None => None,
+        };
+        Ok(SimulatorState { thread })
+    }
+}
+
+/// The simulator's conversation, if the test customer has written.
+async fn customers_conversation(db: &DatabaseConnection) -> Result<Option<i32>, DbErr> {
+    use crate::db::entities::{conversation, customer};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some(c) = customer::Entity::find()
+        .filter(customer::Column::WaId.eq(TEST_CUSTOMER))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(conversation::Entity::find()
+        .filter(conversation::Column::CustomerId.eq(c.id))
+        .one(db)
+        .await?
+        .map(|c| c.id))
+}
+
+#[async_trait]
+impl Prompts for AiService {
+    async fn templates(&self) -> Result<Vec<PromptTemplateView>, AppError> {
+        Ok(prompt_templates::all(&self.db)
+            .await
+            .map_err(db_failed)?
+            .into_iter()
+            .map(template_view)
+            .collect())
+    }
+
+    async fn create(&self, input: TemplateInput) -> Result<PromptTemplateView, AppError> {
+        let t = validate::template(&input)?;
+        let row = prompt_templates::insert(
+            &self.db,
+            &t.name,
+            t.industry.as_deref(),
+            &t.body,
+            t.knowledge_only,
+        )
+        .await
+        .map_err(db_failed)?;
+        Ok(template_view(row))
+    }
+
+    async fn update(&self, id: i32, input: TemplateInput) -> Result<PromptTemplateView, AppError> {
+        let t = validate::template(&input)?;
+        if self.template(id).await?.is_builtin {
+            return Err(AppError::conflict(
+                "Built-in templates are updated by new releases: duplicate it to make your own version.",
+            ));
+        }
+        prompt_templates::update(
+            &self.db,
+            id,
+            &t.name,
+            t.industry.as_deref(),
+            &t.body,
+            t.knowledge_only,
+        )
+        .await
+        .map_err(db_failed)?
+        .map(template_view)
+        .ok_or_else(no_template)
+    }
+
+    async fn duplicate(&self, id: i32) -> Result<PromptTemplateView, AppError> {
+        let source = self.template(id).await?;
+        let name: String = format!("{} (copy)", source.name)
+            .chars()
+            .take(validate::MAX_TEMPLATE_NAME_CHARS)
+            .collect();
+        let row = prompt_templates::insert(
+            &self.db,
+            &name,
+            source.industry.as_deref(),
+            &source.body,
+            source.knowledge_only,
+        )
+        .await
+        .map_err(db_failed)?;
+        Ok(template_view(row))
+    }
+
+    async fn delete(&self, id: i32) -> Result<(), AppError> {
+        let t = self.template(id).await?;
+        if t.is_builtin {
+            return Err(AppError::conflict("Built-in templates cannot be deleted."));
+        }
+        if t.is_active {
+            return Err(AppError::conflict(
+                "This template is in use: activate another one first.",
+            ));
+        }
+        prompt_templates::delete(&self.db, id)
+            .await
+            .map_err(db_failed)?;
+        Ok(())
+    }
+
+    async fn activate(&self, id: i32) -> Result<(), AppError> {
+        let txn = crate::db::write_txn(&self.db).await.map_err(db_failed)?;
+        if !prompt_templates::activate(&txn, id)
+            .await
+            .map_err(db_failed)?
+        {
+            return Err(no_template());
+        }
+        txn.commit().await.map_err(db_failed)
+    }
+
+    async fn preview(&self, body: String) -> Result<String, AppError> {
+        validate::template_body(&body)?;
+        Ok(render(
+            &body,
+            &Variables::sample(&self.business_name().await?),
+        ))
+    }
+
+    async fn try_it(&self, input: TryInput) -> Result<TryResult, AppError> {
+        let question = validate::question(&input.question)?;
+        let (template, knowledge_only) = match input.body {
+            Some(body) => {
+                validate::template_body(&body)?;
+                (body, input.knowledge_only.unwrap_or(true))
+            }
+            None => crate::ai::engine::active_template(&self.db)
+                .await
+                .map_err(db_failed)?,
+        };
+        let behaviour = settings::behaviour(&self.db).await.map_err(db_failed)?;
+        let answer = self
+            .engine
+            .answer(
+                &Question {
+                    text: question,
+                    customer_name: "Test customer".to_owned(),
+                    history: String::new(),
+                    template,
+                    knowledge_only,
+                },
+                &behaviour,
+            )
+            .await
+            .map_err(|e| internal("trying the template failed", e))?;
+        let usage = self
+            .engine
+            .usage(&answer, "try", None, None)
+            .await
+            .map_err(db_failed)?;
+        let cost_micros = usage.iter().map(|u| u.cost_micros).sum();
+        llm_usage::insert_many(&self.db, usage)
+            .await
+            .map_err(db_failed)?;
+        let winner = answer.completion();
+        Ok(TryResult {
+            mode: answer.mode.clone(),
+            replies: answer.replies(),
+            prompt: answer.prompt.clone(),
+            provider: winner.map(|(a, _)| a.kind.clone()),
+            model: winner.map(|(a, _)| a.model.clone()),
+            tokens_in: winner.map_or(0, |(_, c)| i64::from(c.tokens_in)),
+            tokens_out: winner.map_or(0, |(_, c)| i64::from(c.tokens_out)),
+            cost_micros,
+            latency_ms: i64::try_from(answer.latency.as_millis()).unwrap_or(i64::MAX),
+            handoff_reason: answer.handoff_reason.clone(),
+            attempts: answer
+                .attempts
+                .iter()
+                .map(|a| AttemptView {
+                    provider: a.kind.clone(),
+                    model: a.model.clone(),
+                    latency_ms: i64::try_from(a.latency.as_millis()).unwrap_or(i64::MAX),
+                    error: a.outcome.as_ref().err().map(ToString::to_string),
+                })
+                .collect(),
+            passages: answer.passages.into_iter().map(hit_view).collect(),
+        })
+    }
+}
+
+#[async_trait]
+impl Assistant for AiService {
+    async fn settings(&self) -> Result<AiSettings, AppError> {
+        self.view_settings().await
+    }
+
+    async fn save_chain(&self, chain: Vec<ProviderInput>) -> Result<AiSettings, AppError> {
+        if chain.len() > validate::MAX_CHAIN {
+            return Err(AppError::invalid(
+                "chain",
+                format!("Use at most {} providers.", validate::MAX_CHAIN),
+            ));
+        }
+        let stored = settings::stored_chain(&self.db).await.map_err(db_failed)?;
+        let sealer = self.engine.sealer();
+        let mut links = Vec::with_capacity(chain.len());
+        for (n, input) in chain.iter().enumerate() {
+            let input = validate::provider(input).map_err(|mut e| {
+                e.message = format!("Provider {}: {}", n + 1, e.message);
+                e
+            })?;
+            let sealed_key = match input.api_key.as_deref() {
+                // Absent: keep what this provider (same kind and address) had.
+                None => stored
+                    .iter()
+                    .find(|s| s.kind == input.kind && s.base_url == input.base_url)
+                    .and_then(|s| s.sealed_key.clone()),
+                Some("") => None,
+                Some(key) => Some(sealer.seal(key).map_err(|e| match e {
+                    SealError::NoKey => AppError::invalid(
+                        "api_key",
+                        "Set SECRET_KEY in the environment to store keys here, or give the key as an environment variable (OPENAI_API_KEY, …).",
+                    ),
+                    other => internal("sealing a provider key failed", other),
+                })?),
+            };
+            links.push(StoredLink {
+                kind: input.kind,
+                base_url: input.base_url,
+                model: input.model,
+                sealed_key,
+            });
+        }
+        settings::save(&self.db, settings::CHAIN, &links)
+            .await
+            .map_err(db_failed)?;
+        self.view_settings().await
+    }
+
+    async fn save_behaviour(&self, behaviour: AiBehaviour) -> Result<AiSettings, AppError> {
+        let behaviour = validate::behaviour(&behaviour)?;
+        settings::save(&self.db, settings::BEHAVIOUR, &behaviour)
+            .await
+            .map_err(db_failed)?;
+        self.view_settings().await
+    }
+
+    async fn save_prices(&self, prices: Vec<ModelPrice>) -> Result<AiSettings, AppError> {
+        let prices = validate::prices(&prices)?;
+        settings::save(&self.db, settings::PRICES, &prices)
+            .await
+            .map_err(db_failed)?;
+        self.view_settings().await
+    }
+
+    async fn models(&self, provider: ProviderInput) -> Result<Vec<String>, AppError> {
+        let mut input = provider;
+        if input.model.trim().is_empty() {
+            input.model = "any".to_owned();
+        }
+        let input = validate::provider(&input)?;
+        let env = self.engine.env();
+        let stored = settings::stored_chain(&self.db).await.map_err(db_failed)?;
+        let sealed = stored
+            .iter()
+            .find(|s| s.kind == input.kind && s.base_url == input.base_url)
+            .and_then(|s| s.sealed_key.clone());
+        let link = settings::resolve(
+            &StoredLink {
+                kind: input.kind.clone(),
+                base_url: input.base_url.clone(),
+                model: input.model.clone(),
+                sealed_key: sealed,
+            },
+            env,
+            self.engine.sealer(),
+        );
+        let link = match (link, input.api_key) {
+            (_, Some(key)) if !key.is_empty() => Link {
+                kind: input.kind.clone(),
+                base_url: input
+                    .base_url
+                    .clone()
+                    .or_else(|| default_base_url(&input.kind).map(str::to_owned))
+                    .unwrap_or_default(),
+                model: input.model,
+                api_key: Some(key.into()),
+            },
+            (Some(link), _) => link,
+            (None, _) => {
+                return Err(AppError::invalid(
+                    "api_key",
+                    "Enter this provider's API key to list its models.",
+                ))
+            }
+        };
+        self.engine.providers().models(&link).await.map_err(|e| {
+            AppError::unavailable(format!(
+                "The provider did not list its models ({e}). Type the model's id instead."
+            ))
+        })
+    }
+
+    async fn usage(&self, days: u32) -> Result<Vec<UsageRow>, AppError> {
+        if !(1..=MAX_USAGE_DAYS).contains(&days) {
+            return Err(AppError::invalid(
+                "days",
+                format!("Ask for 1 to {MAX_USAGE_DAYS} days."),
+            ));
+        }
+        let since = Utc::now() - chrono::Duration::days(i64::from(days));
+        let rows = llm_usage::since(&self.db, since).await.map_err(db_failed)?;
+        let mut grouped: BTreeMap<(String, String, String), UsageRow> = BTreeMap::new();
+        for r in rows {
+            let day = r.created_at.format("%Y-%m-%d").to_string();
+            let row = grouped
+                .entry((day.clone(), r.provider.clone(), r.model.clone()))
+                .or_insert_with(|| UsageRow {
+                    day,
+                    provider: r.provider.clone(),
+                    model: r.model.clone(),
+                    calls: 0,
+                    failed: 0,
+                    tokens_in: 0,
+                    tokens_out: 0,
+                    cost_micros: 0,
+                });
+            row.calls += 1;
+            row.failed += i64::from(!r.ok);
+            row.tokens_in += i64::from(r.tokens_in);
+            row.tokens_out += i64::from(r.tokens_out);
+            row.cost_micros += r.cost_micros;
+        }
+        // Newest day first.
+        Ok(grouped.into_values().rev().collect())
+    }
+}
+
+#[async_trait]
+impl Simulator for AiService {
+    async fn state(&self) -> Result<SimulatorState, AppError> {
+        self.simulator_state().await
+    }
+
+    async fn send(&self, text: String) -> Result<SimulatorState, AppError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(AppError::invalid("text", "Write a message."));
+        }
+        if text.chars().count() > 4096 {
+            return Err(AppError::invalid(
+                "text",
+                "WhatsApp messages are at most 4096 characters.",
+            ));
+        }
+        simulator::send(&self.db, &self.queue, &self.bus, text)
+            .await
+            .map_err(db_failed)?;
+        self.simulator_state().await
+    }
+
+    async fn clear(&self) -> Result<(), AppError> {
+        let removed = simulator::clear(&self.db).await.map_err(db_failed)?;
+        let txn = self.db.begin().await.map_err(db_failed)?;
+        let changes = removed
+            .into_iter()
+            .map(|conversation_id| Change::ConversationUpdated { conversation_id })
+            .collect();
+        self.bus.commit(txn, changes).await.map_err(db_failed)
+    }
+}

@@ -1,0 +1,157 @@
+//! An in-process OpenAI-compatible chat API: several providers on one server, each under its
+//! own path (`/{name}/v1`), each recording the requests it gets and answering from a script
+//! (an answer, a hand-off tool call, an HTTP error, or a delay) or, when its script is empty,
+//! with its default answer.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone)]
+pub enum Script {
+    Answer(String),
+    Handoff(String),
+    Status(u16),
+    /// Answers after this long (longer than the call timeout = a timeout).
+    Slow(Duration),
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub provider: String,
+    pub body: Value,
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    calls: Arc<Mutex<Vec<Call>>>,
+    scripts: Arc<Mutex<HashMap<String, VecDeque<Script>>>>,
+    defaults: Arc<Mutex<HashMap<String, Script>>>,
+}
+
+pub struct FakeLlm {
+    pub url: String,
+    shared: Shared,
+}
+
+fn completion(content: Option<&str>, tool_reason: Option<&str>) -> Value {
+    let tool_calls = tool_reason.map(|reason| {
+        json!([{"id": "call_1", "type": "function", "function": {
+            "name": "handoff_to_human", "arguments": json!({"reason": reason}).to_string()}}])
+    });
+    json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1_764_000_000, "model": "fake",
+        "choices": [{"index": 0, "finish_reason": if tool_calls.is_some() {"tool_calls"} else {"stop"},
+            "message": {"role": "assistant", "content": content, "tool_calls": tool_calls}}],
+        "usage": {"prompt_tokens": 1200, "completion_tokens": 80, "total_tokens": 1280}
+    })
+}
+
+async fn chat(
+    State(shared): State<Shared>,
+    Path(name): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    shared.calls.lock().expect("lock").push(Call {
+        provider: name.clone(),
+        body,
+    });
+    let next = shared
+        .scripts
+        .lock()
+        .expect("lock")
+        .get_mut(&name)
+        .and_then(VecDeque::pop_front)
+        .or_else(|| shared.defaults.lock().expect("lock").get(&name).cloned())
+        .unwrap_or_else(|| Script::Answer(format!("Answer from {name}.")));
+    match next {
+        Script::Answer(text) => Json(completion(Some(&text), None)).into_response(),
+        Script::Handoff(reason) => Json(completion(None, Some(&reason))).into_response(),
+        Script::Status(code) => (
+            StatusCode::from_u16(code).expect("status"),
+            Json(json!({"error": {"message": format!("scripted {code}"), "type": "server_error", "param": null, "code": null}})),
+        )
+            .into_response(),
+        Script::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            Json(completion(Some("Too late."), None)).into_response()
+        }
+    }
+}
+
+async fn models(Path(name): Path<String>) -> Response {
+    Json(json!({"object": "list", "data": [
+        {"id": format!("{name}-large"), "object": "model", "created": 1, "owned_by": "fake"},
+        {"id": format!("{name}-small"), "object": "model", "created": 1, "owned_by": "fake"}]}))
+    .into_response()
+}
+
+impl FakeLlm {
+    pub async fn start() -> Self {
+        let shared = Shared::default();
+        let app = Router::new()
+            .route("/{name}/v1/chat/completions", post(chat))
+            .route("/{name}/v1/models", get(models))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { url, shared }
+    }
+
+    /// The base URL of provider `name`.
+    pub fn base(&self, name: &str) -> String {
+        format!("{}/{name}/v1", self.url)
+    }
+
+    /// Queues the next answers of `name`.
+    pub fn script(&self, name: &str, answers: impl IntoIterator<Item = Script>) {
+        self.shared
+            .scripts
+            .lock()
+            .expect("lock")
+            .entry(name.to_owned())
+            .or_default()
+            .extend(answers);
+    }
+
+    /// What `name` answers once its script is used up.
+    pub fn always(&self, name: &str, answer: Script) {
+        self.shared
+            .defaults
+            .lock()
+            .expect("lock")
+            .insert(name.to_owned(), answer);
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.calls.lock().expect("lock").clone()
+    }
+}
+
+impl Call {
+    /// The system prompt (the rendered template).
+    pub fn system(&self) -> String {
+        self.body["messages"][0]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The customer's message(s).
+    pub fn user(&self) -> String {
+        self.body["messages"][1]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
