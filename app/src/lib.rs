@@ -22,7 +22,7 @@ use leptos_router::path;
 
 use crate::components::layout::DashboardLayout;
 use crate::pages::{
-    AccountPage, DocumentPage, HomePage, KnowledgePage, LoginPage, NotFound, PromptsPage,
+    AccountPage, AiPage, DocumentPage, HomePage, KnowledgePage, LoginPage, NotFound, PromptsPage,
     SetupPage, SimulatorPage,
 };
 
@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("knowledge") view=KnowledgePage />
                     <Route path=path!("knowledge/:id") view=DocumentPage />
                     <Route path=path!("prompts") view=PromptsPage />
+                    <Route path=path!("ai") view=AiPage />
                     <Route path=path!("simulator") view=SimulatorPage />
                 </ParentRoute>
             </Routes>

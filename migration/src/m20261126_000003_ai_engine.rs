@@ -21,83 +21,80 @@ impl MigrationName for Migration {
     }
 }
 
+/// Adds one column (SQLite's ALTER TABLE adds one at a time).
+async fn add(
+    m: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    column: ColumnDef,
+) -> Result<(), DbErr> {
+    let mut column = column;
+    m.alter_table(
+        Table::alter()
+            .table(table)
+            .add_column(&mut column)
+            .to_owned(),
+    )
+    .await
+}
+
+async fn remove(
+    m: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    column: impl IntoIden + 'static,
+) -> Result<(), DbErr> {
+    m.alter_table(Table::alter().table(table).drop_column(column).to_owned())
+        .await
+}
+
+fn flag(column: impl IntoIden + 'static, default: bool) -> ColumnDef {
+    ColumnDef::new(column)
+        .boolean()
+        .not_null()
+        .default(default)
+        .to_owned()
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite's ALTER TABLE adds one at a time.
-        m.alter_table(
-            Table::alter()
-                .table(Customers::Table)
-                .add_column(
-                    ColumnDef::new(Customers::OptedOutAt)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
+        add(
+            m,
+            Customers::Table,
+            ColumnDef::new(Customers::OptedOutAt)
+                .timestamp_with_time_zone()
+                .null()
                 .to_owned(),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Conversations::Table)
-                .add_column(
-                    ColumnDef::new(Conversations::Simulated)
-                        .boolean()
-                        .not_null()
-                        .default(false),
-                )
+        add(
+            m,
+            Conversations::Table,
+            flag(Conversations::Simulated, false),
+        )
+        .await?;
+        add(
+            m,
+            Conversations::Table,
+            ColumnDef::new(Conversations::RepliedThrough)
+                .integer()
+                .not_null()
+                .default(0)
                 .to_owned(),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Conversations::Table)
-                .add_column(
-                    ColumnDef::new(Conversations::RepliedThrough)
-                        .integer()
-                        .not_null()
-                        .default(0),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(PromptTemplates::Table)
-                .add_column(
-                    ColumnDef::new(PromptTemplates::KnowledgeOnly)
-                        .boolean()
-                        .not_null()
-                        .default(true),
-                )
-                .to_owned(),
+        add(
+            m,
+            PromptTemplates::Table,
+            flag(PromptTemplates::KnowledgeOnly, true),
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table(PromptTemplates::Table)
-                .drop_column(PromptTemplates::KnowledgeOnly)
-                .to_owned(),
-        )
-        .await?;
-        for column in [Conversations::Simulated, Conversations::RepliedThrough] {
-            m.alter_table(
-                Table::alter()
-                    .table(Conversations::Table)
-                    .drop_column(column)
-                    .to_owned(),
-            )
-            .await?;
-        }
-        m.alter_table(
-            Table::alter()
-                .table(Customers::Table)
-                .drop_column(Customers::OptedOutAt)
-                .to_owned(),
-        )
-        .await
+        remove(m, PromptTemplates::Table, PromptTemplates::KnowledgeOnly).await?;
+        remove(m, Conversations::Table, Conversations::RepliedThrough).await?;
+        remove(m, Conversations::Table, Conversations::Simulated).await?;
+        remove(m, Customers::Table, Customers::OptedOutAt).await
     }
 }
 

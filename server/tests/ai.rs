@@ -104,6 +104,12 @@ async fn chain(s: &Setup, names: &[&str]) {
     );
 }
 
+async fn set_ai(s: &Setup, conversation_id: i32, enabled: bool) {
+    let body = json!({"conversation_id": conversation_id, "enabled": enabled});
+    let res = s.app.post("/api/inbox/set-ai", body).await;
+    assert_eq!(res.status(), 200);
+}
+
 async fn customer_writes(s: &Setup, id: &str, body: &str) {
     let at = chrono::Utc::now().timestamp();
     let res = deliver_json(&s.app, &inbound(json!([text(id, at, body)]))).await;
@@ -397,14 +403,7 @@ async fn the_model_can_hand_off_and_the_customer_can_ask(engine: Engine) {
     );
 
     // The owner switches the AI back on; the customer asks for a person in Portuguese.
-    let res = s
-        .app
-        .post(
-            "/api/inbox/set-ai",
-            json!({"conversation_id": c.id, "enabled": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    set_ai(&s, c.id, true).await;
     assert_eq!(conversation(&s).await.handoff, "none");
     customer_writes(&s, "wamid.h2", "quero falar com um atendente").await;
     wait_for_sends(&s.graph, 2).await;
@@ -427,21 +426,8 @@ async fn ai_off_means_no_reply(engine: Engine) {
     chain(&s, &["main"]).await;
     customer_writes(&s, "wamid.o1", "delivery price?").await;
     // Switched off during the burst window: checked when the reply is about to be written.
-    let c = eventually("the conversation", || async {
-        conversation::Entity::find()
-            .one(&s.app.db)
-            .await
-            .expect("query")
-    })
-    .await;
-    let res = s
-        .app
-        .post(
-            "/api/inbox/set-ai",
-            json!({"conversation_id": c.id, "enabled": false}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    let c = conversation(&s).await; // stored before the webhook was answered
+    set_ai(&s, c.id, false).await;
     settle(&s).await;
     assert!(sent_texts(&s.graph).is_empty());
     assert!(s.llm.calls().is_empty());
@@ -483,13 +469,7 @@ async fn an_owner_reply_in_the_window_wins(engine: Engine) {
     let s = setup(engine, 1500).await;
     chain(&s, &["main"]).await;
     customer_writes(&s, "wamid.w1", "delivery price?").await;
-    let c = eventually("the conversation", || async {
-        conversation::Entity::find()
-            .one(&s.app.db)
-            .await
-            .expect("query")
-    })
-    .await;
+    let c = conversation(&s).await; // stored before the webhook was answered
     let res = s
         .app
         .post(

@@ -19,6 +19,7 @@ const NAV: &[(&str, &str)] = &[
     ("/", "Home"),
     ("/knowledge", "Knowledge"),
     ("/prompts", "Prompts"),
+    ("/ai", "AI"),
     ("/simulator", "Simulator"),
 ];
 

@@ -219,7 +219,7 @@ pub struct MessageView {
 }
 
 /// Provenance of an AI message: who wrote it, at what cost, from which passages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AiDetails {
     /// The provider, or "extractive" / "handoff" when no model wrote it.
     pub provider: String,

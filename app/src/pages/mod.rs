@@ -1,4 +1,5 @@
 mod account;
+mod ai;
 mod home;
 mod knowledge;
 mod login;
@@ -8,6 +9,7 @@ mod setup;
 mod simulator;
 
 pub use account::AccountPage;
+pub use ai::AiPage;
 pub use home::HomePage;
 pub use knowledge::{DocumentPage, KnowledgePage};
 pub use login::LoginPage;

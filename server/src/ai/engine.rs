@@ -15,7 +15,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::model::{AiBehaviour, AnswerMode, Change};
+use app::model::{AiBehaviour, AiDetails, AnswerMode, Change};
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,6 @@ use super::{extractive, fit, guard, pricing, settings};
 use crate::config::AiConfig;
 use crate::db::entities::{conversation, customer, message};
 use crate::db::llm_usage::{self, NewUsage};
-use crate::db::messages::AiMeta;
 use crate::db::{conversations, customers, messages, prompt_templates, settings as kv};
 use crate::jobs::{Job, JobContext, JobError};
 use crate::knowledge::{search, KnowledgeBase, KnowledgeError};
@@ -638,7 +637,7 @@ impl Engine {
 struct Outcome {
     replies: Vec<String>,
     sender: &'static str,
-    meta: Option<AiMeta>,
+    meta: Option<AiDetails>,
     handoff_reason: Option<String>,
     usage: Vec<NewUsage>,
     /// Opt the customer out (true) or in (false): stored even with the AI off.
@@ -663,17 +662,17 @@ impl Outcome {
             Some((attempt, c))
                 if answer.mode == AnswerMode::Model || answer.mode == AnswerMode::Handoff =>
             {
-                AiMeta {
+                AiDetails {
                     provider: attempt.kind.clone(),
                     model: Some(attempt.model.clone()),
                     tokens_in: i32::try_from(c.tokens_in).unwrap_or(i32::MAX),
                     tokens_out: i32::try_from(c.tokens_out).unwrap_or(i32::MAX),
                     cost_micros: cost,
                     latency_ms: i32::try_from(answer.latency.as_millis()).unwrap_or(i32::MAX),
-                    cited_chunk_ids: answer.cited(),
+                    passages: answer.cited(),
                 }
             }
-            _ => AiMeta {
+            _ => AiDetails {
                 provider: match answer.mode {
                     AnswerMode::Handoff => "handoff",
                     AnswerMode::Declined => "declined",
@@ -683,8 +682,8 @@ impl Outcome {
                 model: None,
                 cost_micros: cost,
                 latency_ms: i32::try_from(answer.latency.as_millis()).unwrap_or(i32::MAX),
-                cited_chunk_ids: answer.cited(),
-                ..AiMeta::default()
+                passages: answer.cited(),
+                ..AiDetails::default()
             },
         };
         Self {

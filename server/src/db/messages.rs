@@ -7,6 +7,8 @@ use sea_orm::{
     TryInsertResult,
 };
 
+use app::model::AiDetails;
+
 use super::entities::message::{ActiveModel, Column, Entity, Model};
 use crate::whatsapp::payload::{InboundMessage, StatusUpdate};
 
@@ -95,20 +97,7 @@ pub struct NewOutbound<'a> {
     pub content: String,
     pub reply_to_wamid: Option<String>,
     /// How the AI wrote it (AI messages only).
-    pub ai: Option<AiMeta>,
-}
-
-/// Provenance of an AI message, stored on the message row.
-#[derive(Debug, Clone, Default)]
-pub struct AiMeta {
-    /// The provider, or "extractive" / "handoff" when no model wrote it.
-    pub provider: String,
-    pub model: Option<String>,
-    pub tokens_in: i32,
-    pub tokens_out: i32,
-    pub cost_micros: i64,
-    pub latency_ms: i32,
-    pub cited_chunk_ids: Vec<i32>,
+    pub ai: Option<AiDetails>,
 }
 
 pub async fn insert_outbound(
@@ -135,7 +124,7 @@ pub async fn insert_outbound(
         cited_chunk_ids: Set(new
             .ai
             .as_ref()
-            .and_then(|a| serde_json::to_string(&a.cited_chunk_ids).ok())
+            .and_then(|a| serde_json::to_string(&a.passages).ok())
             .unwrap_or_else(|| "[]".to_owned())),
         sent_at: Set(now),
         created_at: Set(now),

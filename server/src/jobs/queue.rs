@@ -194,7 +194,7 @@ impl Queue {
 
     /// Marks a claimed job done. Only the worker holding the claim may.
     pub async fn complete(&self, job: &Claimed, worker: &str) -> Result<bool, DbErr> {
-        self.settle(job, worker, status::DONE, Utc::now(), None)
+        self.settle(job, worker, status::DONE, Utc::now(), None, false)
             .await
     }
 
@@ -210,7 +210,7 @@ impl Queue {
         let error: String = error.chars().take(2000).collect();
         if retry == Retry::Never || job.attempt >= job.max_attempts {
             tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempt, %error, "job dead");
-            self.settle(job, worker, status::DEAD, Utc::now(), Some(error))
+            self.settle(job, worker, status::DEAD, Utc::now(), Some(error), false)
                 .await
         } else {
             let mut delay = jitter(backoff(&self.config, job.attempt));
@@ -219,7 +219,7 @@ impl Queue {
             }
             let run_at = Utc::now() + to_chrono(delay);
             tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, %error, %run_at, "job failed; will retry");
-            self.settle(job, worker, status::QUEUED, run_at, Some(error))
+            self.settle(job, worker, status::QUEUED, run_at, Some(error), false)
                 .await
         }
     }
@@ -230,7 +230,7 @@ impl Queue {
     pub async fn defer(&self, job: &Claimed, worker: &str, delay: Duration) -> Result<bool, DbErr> {
         let run_at = Utc::now() + to_chrono(delay);
         let written = self
-            .settle_with(job, worker, status::QUEUED, run_at, None, true)
+            .settle(job, worker, status::QUEUED, run_at, None, true)
             .await?;
         if written {
             let wake = self.wake.clone();
@@ -243,18 +243,6 @@ impl Queue {
     }
 
     async fn settle(
-        &self,
-        job: &Claimed,
-        worker: &str,
-        new_status: &str,
-        run_at: DateTime<Utc>,
-        error: Option<String>,
-    ) -> Result<bool, DbErr> {
-        self.settle_with(job, worker, new_status, run_at, error, false)
-            .await
-    }
-
-    async fn settle_with(
         &self,
         job: &Claimed,
         worker: &str,

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::model::Change;
+use app::model::{AiDetails, Change};
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use super::client::{Content, ErrorClass, GraphClient, GraphError, Outgoing};
 use crate::db::entities::message as messages_model;
-use crate::db::messages::{self, AiMeta, NewOutbound, StatusOutcome};
+use crate::db::messages::{self, NewOutbound, StatusOutcome};
 use crate::db::{conversations, pending_statuses};
 use crate::jobs::{Enqueue, Job, JobContext, JobError, Queue, QueueError};
 use crate::realtime::Bus;
@@ -180,7 +180,7 @@ impl Outbound {
         sender: &str,
         content: Content,
         reply_to: Option<String>,
-        ai: Option<AiMeta>,
+        ai: Option<AiDetails>,
     ) -> Result<Queued, SendError> {
         let (kind, body) = match &content {
             Content::Text { body, .. } => {

@@ -141,12 +141,8 @@ impl FakeGraph {
             .route("/files/{id}", get(file))
             .route("/{version}/{id}", get(media))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let url = super::serve(app).await;
         *shared.base.lock().expect("lock") = url.clone();
-        tokio::spawn(async move { axum::serve(listener, app).await });
         Self { url, shared }
     }
 

@@ -100,11 +100,7 @@ impl FakeLlm {
             .route("/{name}/v1/chat/completions", post(chat))
             .route("/{name}/v1/models", get(models))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let url = super::serve(app).await;
         Self { url, shared }
     }
 

@@ -304,6 +304,16 @@ pub fn secret(s: &SecretString) -> &str {
     s.expose_secret()
 }
 
+/// Serves `router` on a free loopback port for the rest of the test; returns its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
 /// Waits (up to 10 s) until `check` returns `Some`, and returns it.
 pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
