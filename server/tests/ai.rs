@@ -13,6 +13,8 @@ use common::{eventually, json, Engine, TestApp, TestDb};
 use replydesk::ai::engine::Reply;
 use replydesk::db::entities::{conversation, customer, llm_usage, message};
 use replydesk::jobs::Enqueue;
+use replydesk::whatsapp::client::Content;
+use replydesk::whatsapp::outbound::SendError;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 
@@ -519,6 +521,11 @@ async fn retried_and_duplicate_jobs_never_send_twice(engine: Engine) {
     }
     settle(&s).await;
     assert_eq!(sent_texts(&s.graph).len(), 1);
+    assert_eq!(
+        s.llm.calls().len(),
+        1,
+        "one answer in flight per conversation"
+    );
     let ai: Vec<_> = ai_messages(&s)
         .await
         .into_iter()
@@ -564,6 +571,18 @@ async fn stop_opts_out_and_start_opts_back_in(engine: Engine) {
     settle(&s).await;
     assert_eq!(sent_texts(&s.graph).len(), 1, "no AI reply while opted out");
     assert!(s.llm.calls().is_empty());
+    // No template sends either.
+    let template = Content::Template {
+        name: "spring_sale".into(),
+        language: "en".into(),
+        components: json!([]),
+    };
+    let refused = s
+        .app
+        .outbound
+        .queue(conversation(&s).await.id, "agent", template, None)
+        .await;
+    assert!(matches!(refused, Err(SendError::OptedOut)), "{refused:?}");
 
     customer_writes(&s, "wamid.s3", "start").await;
     let sent = wait_for_sends(&s.graph, 2).await;

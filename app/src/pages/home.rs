@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 use crate::api::system::system_overview;
 use crate::components::feedback::{ErrorBox, Skeleton};
@@ -89,14 +90,21 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
             <section class="card" aria-labelledby="card-ai">
                 <h2 id="card-ai">"AI provider"</h2>
                 {if overview.ai_configured {
-                    view! { <p><span class="badge ok">"Configured"</span></p> }.into_any()
+                    view! {
+                        <p><span class="badge ok">"Configured"</span></p>
+                        <p class="muted"><A href="/ai">"Providers, behaviour and usage"</A></p>
+                    }
+                        .into_any()
                 } else {
                     view! {
-                        <p><span class="badge warn">"No provider"</span></p>
+                        <p><span class="badge warn">"No-key mode"</span></p>
                         <p class="muted">
-                            "Set " <code>"OPENROUTER_API_KEY"</code> ", " <code>"OPENAI_API_KEY"</code> ", "
+                            "The bot answers with excerpts from your documents. "
+                            <A href="/ai">"Add a provider"</A>
+                            " (or set " <code>"OPENAI_API_KEY"</code> ", " <code>"OPENROUTER_API_KEY"</code> ", "
                             <code>"ANTHROPIC_API_KEY"</code> " or " <code>"LLM_BASE_URL"</code>
-                            " to choose a language model."
+                            ") for answers written by a language model, and try it in the "
+                            <A href="/simulator">"simulator"</A> "."
                         </p>
                     }
                         .into_any()

@@ -124,6 +124,9 @@ pub struct Engine {
 }
 
 struct Inner {
+    /// Conversations this process is answering now: one reply in flight per conversation (a
+    /// second job waits its turn instead of paying for a second answer that would be dropped).
+    in_flight: std::sync::Mutex<std::collections::HashSet<i32>>,
     db: DatabaseConnection,
     bus: Bus,
     kb: KnowledgeBase,
@@ -200,6 +203,7 @@ impl Engine {
         let sealer = Sealer::new(env.secret_key.as_ref());
         Self {
             inner: Arc::new(Inner {
+                in_flight: std::sync::Mutex::default(),
                 db,
                 bus,
                 kb,
@@ -427,6 +431,17 @@ impl Engine {
             return Err(ReplyError::Defer((due - now).to_std().unwrap_or_default()));
         }
 
+        let Some(_turn) = InFlight::take(&self.inner, conv.id) else {
+            return Err(ReplyError::Defer(WAIT_FOR_TURN));
+        };
+        // What another job stored while this one waited for its turn.
+        let conv = match conversations::by_id(&i.db, conv.id)
+            .await
+            .map_err(EngineError::from)?
+        {
+            Some(fresh) if fresh.replied_through < job.message_id => fresh,
+            _ => return Ok(()),
+        };
         let burst = messages::inbound_between(&i.db, conv.id, conv.replied_through, job.message_id)
             .await
             .map_err(EngineError::from)?;
@@ -705,6 +720,38 @@ enum ReplyError {
 impl From<EngineError> for ReplyError {
     fn from(e: EngineError) -> Self {
         Self::Engine(e)
+    }
+}
+
+/// How long a job waits before trying again when its conversation is being answered.
+const WAIT_FOR_TURN: Duration = Duration::from_millis(250);
+
+/// A conversation's turn to be answered by this process; released when dropped.
+struct InFlight<'a> {
+    inner: &'a Inner,
+    conversation_id: i32,
+}
+
+impl<'a> InFlight<'a> {
+    fn take(inner: &'a Inner, conversation_id: i32) -> Option<Self> {
+        let mut set = inner.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        // `then`, not `then_some`: a guard built for a refused turn would release the other
+        // job's turn when dropped (and deadlock on this very lock).
+        set.insert(conversation_id).then(|| Self {
+            inner,
+            conversation_id,
+        })
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut set = self
+            .inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        set.remove(&self.conversation_id);
     }
 }
 

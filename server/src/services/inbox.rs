@@ -281,9 +281,9 @@ impl Inbox for InboxService {
             Err(e @ (SendError::Empty | SendError::TooLong)) => {
                 return Err(AppError::invalid("body", e.to_string()))
             }
-            Err(e @ (SendError::WindowClosed { .. } | SendError::NeverWrote)) => {
-                return Err(AppError::conflict(e.to_string()))
-            }
+            Err(
+                e @ (SendError::WindowClosed { .. } | SendError::NeverWrote | SendError::OptedOut),
+            ) => return Err(AppError::conflict(e.to_string())),
             Err(e) => return Err(internal("queueing a reply failed", e)),
         };
         // The owner took over: the AI pauses (for the configured hours, or until switched on).

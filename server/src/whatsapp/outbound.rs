@@ -64,6 +64,10 @@ pub enum SendError {
     WindowClosed { closed_at: String },
     #[error("This customer has not written to you yet, so only an approved template message can be sent.")]
     NeverWrote,
+    #[error(
+        "This customer opted out (they wrote STOP): no template messages until they write START."
+    )]
+    OptedOut,
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("queue: {0}")]
@@ -197,11 +201,15 @@ impl Outbound {
             }
             Content::Template { name, .. } => ("template", format!("[template: {name}]")),
         };
-        let (conversation, _) = conversations::with_customer(txn, conversation_id)
+        let (conversation, customer) = conversations::with_customer(txn, conversation_id)
             .await?
             .ok_or(SendError::NoConversation)?;
         if let Some(refusal) = window_refusal(&content, conversation.last_inbound_at, Utc::now()) {
             return Err(refusal);
+        }
+        // Marketing and re-engagement go out as templates: an opted-out customer gets none.
+        if content.is_template() && customer.opted_out_at.is_some() {
+            return Err(SendError::OptedOut);
         }
         let message = messages::insert_outbound(
             txn,
