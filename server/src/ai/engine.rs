@@ -244,9 +244,11 @@ impl Engine {
     ) -> Result<Answer, EngineError> {
         let i = &self.inner;
         let started = Instant::now();
+        // Only the words that carry meaning: a passage that shares nothing but "you" and "the"
+        // with the question is not relevant, and must not stop a hand-off.
         let hits =
             i.kb.search(search::Request {
-                text: question.text.clone(),
+                text: extractive::words(&question.text).join(" "),
                 limit: CANDIDATE_PASSAGES,
                 ..search::Request::default()
             })

@@ -6,14 +6,27 @@ use super::fit;
 /// The longest excerpt, in characters.
 const MAX_EXCERPT_CHARS: usize = 600;
 
+/// Words that say nothing about what a question is about (English, Spanish, Portuguese, French,
+/// German): a passage sharing only these with a question is not relevant to it.
+/// Words that say nothing about what a question is about (English, Spanish, Portuguese, French,
+/// German): a passage sharing only these with a question is not relevant to it.
 const STOPWORDS: &[&str] = &[
-    "the", "and", "for", "are", "you", "your", "what", "when", "where", "which", "how", "can",
-    "does", "with", "have", "has", "from", "that", "this", "there", "about", "any", "our", "is",
-    "do", "of", "to", "in", "on", "a", "an", "it", "me", "my", "we", "i", "be", "or", "at", "que",
-    "los", "las", "una", "por", "para", "com", "uma", "est", "les", "des", "und", "die",
+    "the", "and", "for", "are", "was", "you", "your", "yours", "what", "when", "where", "which",
+    "who", "why", "how", "can", "could", "would", "will", "shall", "should", "may", "might",
+    "does", "did", "with", "have", "has", "had", "from", "that", "this", "these", "those", "there",
+    "here", "about", "any", "our", "ours", "is", "am", "do", "of", "to", "in", "on", "a", "an",
+    "it", "its", "me", "my", "we", "us", "i", "be", "been", "or", "at", "by", "if", "so", "not",
+    "no", "yes", "please", "thanks", "thank", "also", "just", "get", "got", "want", "need", "like",
+    "some", "que", "el", "la", "los", "las", "un", "una", "unos", "por", "para", "con", "de",
+    "del", "en", "es", "y", "o", "se", "su", "sus", "hay", "cómo", "como", "cuándo", "dónde",
+    "qué", "mi", "tu", "com", "um", "uma", "os", "as", "da", "dos", "das", "na", "é", "e", "vocês",
+    "você", "est", "les", "le", "des", "du", "et", "ou", "vous", "nous", "je", "il", "elle",
+    "pour", "avec", "und", "die", "der", "das", "ein", "eine", "ist", "sind", "ich", "sie", "wir",
+    "mit", "für", "zu", "auf", "oder",
 ];
 
-fn words(text: &str) -> Vec<String> {
+/// The words of `text` that carry its meaning (lower case, no stop words).
+pub fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() > 1 && !STOPWORDS.contains(w))
@@ -98,6 +111,13 @@ mod tests {
         );
         let hours = excerpt("are you open on sunday", PASSAGE);
         assert!(hours.contains("On Sundays we are closed."), "{hours}");
+    }
+
+    #[test]
+    fn question_words_leave_out_what_every_text_contains() {
+        assert_eq!(words("Can I pay with Bitcoin?"), ["pay", "bitcoin"]);
+        assert_eq!(words("¿Cuándo abren los domingos?"), ["abren", "domingos"]);
+        assert!(words("Do you? Is it?").is_empty());
     }
 
     #[test]
