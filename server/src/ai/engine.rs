@@ -181,7 +181,7 @@ fn documents_block(passages: &[search::Hit]) -> String {
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let place = if h.heading_path.is_empty() {
+            let place = if h.heading_path.is_empty() || h.heading_path == h.title {
                 h.title.clone()
             } else {
                 format!("{} — {}", h.title, h.heading_path)
