@@ -4,6 +4,7 @@ send request of the AI's answer, with a 0 ms fake LLM (so the figure is Replydes
 
 Usage (from the repository root, after `./dev release`):
     python3 bench/pipeline.py [--messages 300]
+    BENCH_LOGS=1 BENCH_LOG_LEVEL=debug python3 bench/pipeline.py --messages 1   # to see why not
 
 Starts the release binary on a fresh SQLite data directory with WhatsApp and a custom LLM
 provider pointed at one in-process fake (Graph API + OpenAI-compatible chat, answering at
@@ -18,6 +19,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import os
 import pathlib
 import sys
 import tempfile
@@ -39,6 +41,9 @@ arrived = threading.Condition()
 
 class Fake(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: without TCP_NODELAY the body waits for the client's
+    # delayed ACK (40 ms on Linux), which would be the fake's latency, not Replydesk's.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -54,6 +59,8 @@ class Fake(BaseHTTPRequestHandler):
     def do_POST(self):
         now = time.perf_counter()
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if os.environ.get("BENCH_LOGS"):
+            print(self.path, json.dumps(body)[:300], file=sys.stderr)
         if self.path.endswith("/chat/completions"):
             self.reply({
                 "id": "c", "object": "chat.completion", "created": 0, "model": "fake",
@@ -64,7 +71,7 @@ class Fake(BaseHTTPRequestHandler):
             return
         if body.get("type") == "text":
             with arrived:
-                arrivals[body["to"]] = now
+                arrivals[body["to"].lstrip("+")] = now
                 arrived.notify_all()
         self.reply({"messaging_product": "whatsapp", "messages": [{"id": f"wamid.out.{time.time_ns()}"}],
                     "success": True})
@@ -103,6 +110,7 @@ def main() -> None:
             "WHATSAPP_GRAPH_URL": fake_url,
             "LLM_BASE_URL": f"{fake_url}/v1",
             "LLM_MODEL": "fake-0ms",
+            "RUST_LOG": os.environ.get("BENCH_LOG_LEVEL", "warn"),
         })
         try:
             server.call("/api/auth/setup", {"input": {"business_name": "Bench Bakery", "email": EMAIL, "password": PASSWORD}})

@@ -53,7 +53,7 @@ class Server:
         # Allocator settings under test pass through (e.g. MALLOC_ARENA_MAX).
         env.update({k: v for k, v in os.environ.items() if k.startswith("MALLOC_")})
         env.update(extra_env or {})
-        self.proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL)
+        self.proc = subprocess.Popen([binary, "serve"], env=env, stdout=None if os.environ.get("BENCH_LOGS") else subprocess.DEVNULL)
         jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         deadline = time.time() + 30

@@ -275,6 +275,8 @@ async fn errors_and_timeouts_fall_through_the_chain(engine: Engine) {
     s.llm.always("slow", Script::Slow(Duration::from_secs(3)));
     s.llm
         .always("good", Script::Answer("Delivery is $5 in the city.".into()));
+    let prices = json!({"prices": [{"model": "good-model", "input_per_million": 1.0, "output_per_million": 2.0}]});
+    assert_eq!(s.app.post("/api/ai/prices", prices).await.status(), 200);
     customer_writes(&s, "wamid.f1", "delivery price?").await;
 
     assert_eq!(
@@ -315,6 +317,23 @@ async fn errors_and_timeouts_fall_through_the_chain(engine: Engine) {
         .as_deref()
         .unwrap_or_default()
         .contains("no answer within"));
+    // The conversation's cost: every call counted, the one that answered priced.
+    let thread = json(
+        s.app
+            .post(
+                "/api/inbox/thread",
+                json!({"conversation_id": reply.conversation_id}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(thread["ai_usage"]["calls"], 4);
+    assert_eq!(thread["ai_usage"]["tokens_in"], 1200);
+    assert_eq!(thread["ai_usage"]["tokens_out"], 80);
+    // 1,200 tokens in at $1/M + 80 out at $2/M = 1,360 micro-dollars.
+    assert_eq!(thread["ai_usage"]["cost_micros"], 1360);
+    assert_eq!(usage[3].cost_micros, 1360);
+    assert_eq!(reply.cost_micros, Some(1360));
     s.app.stop().await;
 }
 

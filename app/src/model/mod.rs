@@ -239,6 +239,16 @@ pub struct Thread {
     pub messages: Vec<MessageView>,
     /// Pass as `before` to load older messages; absent at the start of the conversation.
     pub older_cursor: Option<i32>,
+    /// What the AI cost in this conversation so far (every provider call, answered or not).
+    pub ai_usage: ConversationUsage,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationUsage {
+    pub calls: i64,
+    pub tokens_in: i64,
+    pub tokens_out: i64,
+    pub cost_micros: i64,
 }
 
 /// A knowledge document (an uploaded file, an FAQ pair or a note) as the library lists it.

@@ -154,8 +154,19 @@ pub fn SimulatorPage() -> impl IntoView {
 #[component]
 fn SimThread(thread: Thread, version: RwSignal<u32>) -> impl IntoView {
     let conversation = thread.conversation.clone();
+    let usage = thread.ai_usage;
+    let spent = (usage.calls > 0).then(|| {
+        format!(
+            "This conversation: {} provider calls · {} in / {} out tokens · {}",
+            usage.calls,
+            usage.tokens_in,
+            usage.tokens_out,
+            dollars(usage.cost_micros)
+        )
+    });
     view! {
         <HandoffBanner conversation version />
+        {spent.map(|text| view! { <p class="muted small" data-testid="sim-usage">{text}</p> })}
         <ol class="chat" data-testid="sim-thread">
             {thread.messages.into_iter().map(|m| view! { <Bubble message=m /> }).collect_view()}
         </ol>

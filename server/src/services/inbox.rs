@@ -2,8 +2,8 @@ use std::collections::HashMap;
 
 use app::error::AppError;
 use app::model::{
-    AiDetails, Change, ConversationQuery, ConversationSummary, MessageView, Page, Thread,
-    CONVERSATION_STATUSES,
+    AiDetails, Change, ConversationQuery, ConversationSummary, ConversationUsage, MessageView,
+    Page, Thread, CONVERSATION_STATUSES,
 };
 use app::ports::Inbox;
 use async_trait::async_trait;
@@ -13,7 +13,7 @@ use super::time;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::db::entities::{conversation, customer, message};
-use crate::db::{conversations, customers, messages};
+use crate::db::{conversations, customers, llm_usage, messages};
 use crate::error::internal;
 use crate::realtime::Bus;
 use crate::whatsapp::client::Content;
@@ -240,7 +240,19 @@ impl Inbox for InboxService {
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         rows.reverse();
+        let ai_usage = llm_usage::of_conversation(&self.db, conversation_id)
+            .await
+            .map_err(db_failed)?
+            .iter()
+            .fold(ConversationUsage::default(), |mut total, u| {
+                total.calls += 1;
+                total.tokens_in += i64::from(u.tokens_in);
+                total.tokens_out += i64::from(u.tokens_out);
+                total.cost_micros += u.cost_micros;
+                total
+            });
         Ok(Thread {
+            ai_usage,
             conversation,
             older_cursor: if more {
                 rows.first().map(|m| m.id)
