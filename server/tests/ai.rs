@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::fake_graph::FakeGraph;
 use common::fake_llm::{FakeLlm, Script};
 use common::meta::{deliver_json, inbound, text, ANA};
-use common::{eventually, json, Engine, TestApp, TestDb};
+use common::{eventually, expect_ok, json, Engine, TestApp, TestDb};
 use replydesk::ai::engine::Reply;
 use replydesk::db::entities::{conversation, customer, llm_usage, message};
 use replydesk::jobs::Enqueue;
@@ -40,12 +40,7 @@ async fn setup(engine: Engine, burst_ms: u32) -> Setup {
             json!({"entry": {"kind": "faq", "title": "How much is delivery?", "body": DELIVERY}}),
         )
         .await;
-    assert_eq!(
-        res.status(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
+    expect_ok(res).await;
     eventually("the FAQ to be searchable", || async {
         let hits = json(
             app.post(
@@ -81,12 +76,7 @@ async fn behaviour(app: &TestApp, changes: Value) {
     let res = app
         .post("/api/ai/behaviour", json!({ "behaviour": current }))
         .await;
-    assert_eq!(
-        res.status(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
+    expect_ok(res).await;
 }
 
 /// Sets the fallback chain to the fake's providers `names`, in order.
@@ -98,12 +88,7 @@ async fn chain(s: &Setup, names: &[&str]) {
         )
         .collect();
     let res = s.app.post("/api/ai/chain", json!({ "chain": links })).await;
-    assert_eq!(
-        res.status(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
+    expect_ok(res).await;
 }
 
 async fn set_ai(s: &Setup, conversation_id: i32, enabled: bool) {
@@ -498,12 +483,7 @@ async fn an_owner_reply_in_the_window_wins(engine: Engine) {
             json!({"conversation_id": c.id, "body": "Hi Ana, it is $5."}),
         )
         .await;
-    assert_eq!(
-        res.status(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
+    expect_ok(res).await;
     settle(&s).await;
     assert_eq!(sent_texts(&s.graph), ["Hi Ana, it is $5."]);
     assert!(s.llm.calls().is_empty());

@@ -287,6 +287,12 @@ pub fn setup_body() -> Value {
     serde_json::json!({"input": {"business_name": BUSINESS, "email": EMAIL, "password": PASSWORD}})
 }
 
+/// Asserts a 200, showing the body when it is not.
+pub async fn expect_ok(res: reqwest::Response) {
+    let status = res.status();
+    assert_eq!(status, 200, "{}", res.text().await.unwrap_or_default());
+}
+
 pub async fn json(res: reqwest::Response) -> Value {
     let status = res.status();
     let text = res.text().await.expect("body");
