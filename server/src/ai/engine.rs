@@ -496,18 +496,14 @@ impl Engine {
                 .filter_map(history_line)
                 .collect::<Vec<_>>()
                 .join("\n");
-                let template = prompt_templates::active(&i.db)
-                    .await
-                    .map_err(EngineError::from)?;
+                let (template, knowledge_only) =
+                    active_template(&i.db).await.map_err(EngineError::from)?;
                 let question = Question {
                     text,
                     customer_name: customer_name(&customer),
                     history,
-                    template: template
-                        .as_ref()
-                        .map(|t| t.body.clone())
-                        .unwrap_or_default(),
-                    knowledge_only: template.as_ref().is_some_and(|t| t.knowledge_only),
+                    template,
+                    knowledge_only,
                 };
                 self.answer(&question, &behaviour).await?
             }
@@ -766,7 +762,8 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Loads what a reply to a customer needs beyond the question, for "try it" too.
+/// The active template's body and whether it answers only from the knowledge base (replies and
+/// "try it" without a draft both use it; empty when no template is active).
 pub async fn active_template(db: &DatabaseConnection) -> Result<(String, bool), DbErr> {
     Ok(prompt_templates::active(db)
         .await?

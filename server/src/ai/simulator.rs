@@ -47,6 +47,11 @@ pub async fn send(
     ingest(db, queue, bus, &delivery).await
 }
 
+/// The test customer's conversation, if they have written.
+pub async fn conversation(db: &DatabaseConnection) -> Result<Option<i32>, DbErr> {
+    conversations::of_wa_id(db, TEST_CUSTOMER).await
+}
+
 /// Removes every simulated conversation, its messages, usage and test customer. Returns the
 /// conversations removed.
 pub async fn clear(db: &DatabaseConnection) -> Result<Vec<i32>, DbErr> {

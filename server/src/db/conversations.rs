@@ -290,6 +290,21 @@ pub async fn pause_ai(
     update.filter(Column::Id.eq(id)).exec(db).await.map(|_| ())
 }
 
+/// The conversation of the customer with WhatsApp id `wa_id`, if any.
+pub async fn of_wa_id(db: &impl ConnectionTrait, wa_id: &str) -> Result<Option<i32>, DbErr> {
+    use super::entities::customer;
+    let customers = sea_orm::sea_query::Query::select()
+        .column(customer::Column::Id)
+        .from(customer::Entity)
+        .and_where(customer::Column::WaId.eq(wa_id))
+        .to_owned();
+    Ok(Entity::find()
+        .filter(Column::CustomerId.in_subquery(customers))
+        .one(db)
+        .await?
+        .map(|c| c.id))
+}
+
 /// The simulator's conversations.
 pub async fn simulated_ids(db: &impl ConnectionTrait) -> Result<Vec<(i32, i32)>, DbErr> {
     Ok(Entity::find()

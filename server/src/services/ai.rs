@@ -20,7 +20,7 @@ use crate::ai::prompt::{render, Variables};
 use crate::ai::provider::{default_base_url, Link};
 use crate::ai::secrets::SealError;
 use crate::ai::settings::{self, StoredLink};
-use crate::ai::simulator::{self, TEST_CUSTOMER};
+use crate::ai::simulator;
 use crate::db::entities::prompt_template;
 use crate::db::{llm_usage, prompt_templates, settings as kv};
 use crate::error::internal;
@@ -105,31 +105,13 @@ impl AiService {
     }
 
     async fn simulator_state(&self) -> Result<SimulatorState, AppError> {
-        let found = customers_conversation(&self.db).await.map_err(db_failed)?;
+        let found = simulator::conversation(&self.db).await.map_err(db_failed)?;
         let thread = match found {
             Some(id) => Some(self.inbox.thread(id, None, Some(100)).await?),
             None => None,
         };
         Ok(SimulatorState { thread })
     }
-}
-
-/// The simulator's conversation, if the test customer has written.
-async fn customers_conversation(db: &DatabaseConnection) -> Result<Option<i32>, DbErr> {
-    use crate::db::entities::{conversation, customer};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let Some(c) = customer::Entity::find()
-        .filter(customer::Column::WaId.eq(TEST_CUSTOMER))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(conversation::Entity::find()
-        .filter(conversation::Column::CustomerId.eq(c.id))
-        .one(db)
-        .await?
-        .map(|c| c.id))
 }
 
 #[async_trait]
