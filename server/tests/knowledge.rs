@@ -327,6 +327,9 @@ async fn hostile_files_get_clear_errors_and_leave_nothing(engine: Engine) {
     let res = app
         .client
         .post(app.url("/api/knowledge/upload"))
+        // Refused mid-stream, the server closes this connection: it must not go back to the
+        // client's pool, or the next upload would be sent on it and fail.
+        .header("connection", "close")
         .query(&[("name", "stream.txt")])
         .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
         .send()
