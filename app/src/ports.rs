@@ -15,6 +15,9 @@ use crate::model::{
     EntryInput, Health, KnowledgeQuery, Library, MessageView, Overview, OwnerId, OwnerView, Page,
     SearchHit, SetupInput, Thread,
 };
+use crate::model::{
+    BulkAction, CitedPassage, CustomerInput, CustomerProfile, TemplateMessage, WaTemplate,
+};
 
 /// The owner's account.
 #[async_trait]
@@ -61,6 +64,29 @@ pub trait Inbox: Send + Sync {
     /// Switches the AI on (which also clears a hand-off and a pause) or off for a conversation.
     async fn set_ai(&self, conversation_id: i32, enabled: bool) -> Result<(), AppError>;
     async fn set_status(&self, conversation_id: i32, status: String) -> Result<(), AppError>;
+    async fn set_priority(&self, conversation_id: i32, priority: bool) -> Result<(), AppError>;
+    /// Applies `action` to every selected conversation in one transaction; how many changed.
+    async fn bulk(&self, conversation_ids: Vec<i32>, action: BulkAction) -> Result<u32, AppError>;
+    /// The customer of a conversation, for the panel beside it.
+    async fn customer(&self, conversation_id: i32) -> Result<CustomerProfile, AppError>;
+    async fn update_customer(
+        &self,
+        conversation_id: i32,
+        input: CustomerInput,
+    ) -> Result<CustomerProfile, AppError>;
+    /// Deletes the customer of a conversation and everything of theirs: conversations,
+    /// messages, their files, AI usage rows.
+    async fn erase_customer(&self, conversation_id: i32) -> Result<(), AppError>;
+    /// Sends a failed message again (the same message: its error is cleared).
+    async fn retry(&self, message_id: i32) -> Result<MessageView, AppError>;
+    /// Queues one of the registered templates: allowed outside the 24-hour window.
+    async fn send_template(
+        &self,
+        conversation_id: i32,
+        message: TemplateMessage,
+    ) -> Result<MessageView, AppError>;
+    async fn wa_templates(&self) -> Result<Vec<WaTemplate>, AppError>;
+    async fn save_wa_templates(&self, list: Vec<WaTemplate>) -> Result<Vec<WaTemplate>, AppError>;
 }
 
 /// The knowledge base. Files are uploaded over plain HTTP (see the server's
@@ -76,6 +102,9 @@ pub trait Knowledge: Send + Sync {
     async fn update_entry(&self, id: i32, entry: EntryInput) -> Result<DocumentView, AppError>;
     /// Ranked passages (what the AI engine reads, too).
     async fn search(&self, query: KnowledgeQuery) -> Result<Vec<SearchHit>, AppError>;
+    /// The passages an AI answer was given, with their documents (those since deleted or
+    /// re-cut are missing).
+    async fn passages(&self, ids: Vec<i32>) -> Result<Vec<CitedPassage>, AppError>;
     /// Changes the stemming language and rebuilds the index in it.
     async fn set_language(&self, language: String) -> Result<(), AppError>;
 }

@@ -34,6 +34,7 @@ use crate::config::Config;
 use crate::db;
 use crate::db::prompt_templates;
 use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
+use crate::http::export;
 use crate::http::health::health;
 use crate::http::limits::{limit_api_body, limit_webhook_body};
 use crate::http::media_file::{self, MediaFiles};
@@ -42,7 +43,7 @@ use crate::knowledge::index::Opened;
 use crate::knowledge::pipeline::ExtractDocument;
 use crate::knowledge::{upload, KnowledgeBase};
 use crate::realtime::push::{self, PushState};
-use crate::realtime::Bus;
+use crate::realtime::{self, Bus};
 use crate::services::accounts::AccountsService;
 use crate::services::ai::AiService;
 use crate::services::inbox::InboxService;
@@ -107,6 +108,7 @@ pub struct Application {
     pub knowledge: KnowledgeBase,
     /// Set when shutdown starts: workers stop claiming, push streams end.
     stopping: watch::Sender<bool>,
+    bus: Bus,
 }
 
 impl Application {
@@ -202,8 +204,13 @@ impl Application {
             .map_err(|e| StartupError::Leptos(e.to_string()))?
             .leptos_options;
         leptos_options.site_addr = SocketAddr::new(config.host, config.port);
-        let inbox: Arc<dyn Inbox> =
-            Arc::new(InboxService::new(db.clone(), bus.clone(), outbound.clone()));
+        let inbox_service = Arc::new(InboxService::new(
+            db.clone(),
+            bus.clone(),
+            outbound.clone(),
+            config.data_dir.clone(),
+        ));
+        let inbox: Arc<dyn Inbox> = inbox_service.clone();
         let ai = Arc::new(AiService::new(
             db.clone(),
             queue.clone(),
@@ -270,6 +277,10 @@ impl Application {
                     data_dir: config.data_dir.clone(),
                 })),
             )
+            .route(
+                "/api/inbox/conversations/{conversation_id}/export",
+                get(export::export).with_state(inbox_service),
+            )
             // An API path that matches nothing answers JSON, not the HTML 404 page.
             .route("/api/{*path}", any(api_not_found))
             .route_layer(from_fn(limit_api_body))
@@ -313,6 +324,7 @@ impl Application {
             worker,
             knowledge,
             stopping,
+            bus,
         })
     }
 
@@ -326,8 +338,13 @@ impl Application {
         let stop_rx = self.stopping.subscribe();
         let mut workers = self.worker.spawn(stop_rx.clone());
         let housekeeping = tokio::spawn(housekeeping(self.db.clone(), stop_rx.clone()));
-        let checkpoints = tokio::spawn(checkpoints(self.db.clone(), stop_rx));
+        let checkpoints = tokio::spawn(checkpoints(self.db.clone(), stop_rx.clone()));
         tokio::spawn(repair_knowledge(self.knowledge.clone()));
+        let relay = tokio::spawn(realtime::relay::run(
+            self.db.clone(),
+            self.bus.clone(),
+            stop_rx,
+        ));
 
         let stopping = self.stopping.clone();
         let served = axum::serve(
@@ -353,6 +370,7 @@ impl Application {
         }
         let _ = housekeeping.await;
         let _ = checkpoints.await;
+        let _ = relay.await;
         let _ = self.db.close().await;
         tracing::info!("stopped");
         served.map_err(StartupError::Serve)

@@ -241,6 +241,34 @@ async fn login_is_throttled_after_five_failures(engine: Engine) {
         .await
         .expect("reset");
     assert_eq!(elsewhere("brand new password").await.status(), 200);
+
+    // A successful login forgives the email, not the address: two slips and a login, then
+    // three guesses at another account from the same address, and the address is throttled.
+    let from_third = |email: &str, password: &str| {
+        let body = json!({"email": email, "password": password});
+        app.call_with(
+            &browser,
+            "/api/auth/login",
+            &[("x-forwarded-for", "198.51.100.9")],
+            body,
+        )
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            from_third(EMAIL, "a slip of the finger").await.status(),
+            401
+        );
+    }
+    assert_eq!(from_third(EMAIL, "brand new password").await.status(), 200);
+    for _ in 0..3 {
+        let res = from_third("someone@example.com", "a guess").await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = from_third("someone@example.com", "a guess").await;
+    assert_eq!(res.status(), 429);
+    // The owner's email itself was forgiven, but the address it comes from is not.
+    assert_eq!(from_third(EMAIL, "brand new password").await.status(), 429);
+    assert_eq!(elsewhere("brand new password").await.status(), 200);
     app.stop().await;
 }
 

@@ -25,7 +25,11 @@ struct Stream {
 
 impl Stream {
     async fn open(app: &TestApp, last_event_id: Option<i32>) -> Self {
-        let mut request = app.client.get(app.url("/api/events"));
+        Self::open_at(&app.client, &app.url("/api/events"), last_event_id).await
+    }
+
+    async fn open_at(client: &reqwest::Client, url: &str, last_event_id: Option<i32>) -> Self {
+        let mut request = client.get(url);
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id.to_string());
         }
@@ -80,6 +84,119 @@ on_both_engines!(
     a_reconnect_resumes_without_loss_or_repeats,
     the_stream_needs_the_owner
 );
+
+/// A `replydesk serve` process of its own, killed when dropped.
+struct Replica {
+    child: std::process::Child,
+    base: String,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Replica {
+    async fn start(database_url: &str) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            probe.local_addr().expect("addr").port()
+        };
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_replydesk"))
+            .env_clear()
+            .env("RUST_LOG", "warn")
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("DATA_DIR", data_dir.path())
+            .env("DATABASE_URL", database_url)
+            .env("ADMIN_EMAIL", common::EMAIL)
+            .env("ADMIN_PASSWORD", common::PASSWORD)
+            .env("WHATSAPP_APP_SECRET", common::meta::SECRET)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let base = format!("http://127.0.0.1:{port}");
+        let replica = Self {
+            child,
+            base,
+            _data_dir: data_dir,
+        };
+        let health = format!("{}/api/health", replica.base);
+        for _ in 0..300 {
+            if let Ok(res) = reqwest::get(&health).await {
+                if res.status() == 200 {
+                    return replica;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("replica on port {port} never became healthy");
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Railway overlaps the old and the new deployment on one PostgreSQL: a message Meta delivers
+/// to one process reaches a dashboard connected to the other, live.
+#[tokio::test]
+async fn events_reach_dashboards_on_another_process() {
+    if !common::postgres_enabled() {
+        return;
+    }
+    let db = common::TestDb::new(Engine::Postgres).await;
+    let first = Replica::start(&db.url).await;
+    let second = Replica::start(&db.url).await;
+    let dashboard = client();
+    let res = dashboard
+        .post(format!("{}/api/auth/login", second.base))
+        .json(&json!({"email": common::EMAIL, "password": common::PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200);
+    let mut stream =
+        Stream::open_at(&dashboard, &format!("{}/api/events", second.base), None).await;
+
+    let at = Utc::now().timestamp();
+    let body = inbound(json!([text(
+        "wamid.replica",
+        at,
+        "Hello from the other side"
+    )]))
+    .to_string();
+    let res = client()
+        .post(format!("{}{}", first.base, common::meta::PATH))
+        .header("content-type", "application/json")
+        .header(
+            "x-hub-signature-256",
+            replydesk::whatsapp::signature::sign(common::meta::SECRET.as_bytes(), body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("deliver");
+    assert_eq!(res.status(), 200);
+
+    let events = stream.take(2).await;
+    let kinds: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["message_created", "conversation_updated"],
+        "{events:?}"
+    );
+    // And the dashboard on the second process reads the message the first one stored.
+    let conversation_id = events[0].data["change"]["conversation_id"].clone();
+    let res = dashboard
+        .post(format!("{}/api/inbox/thread", second.base))
+        .json(&json!({ "conversation_id": conversation_id }))
+        .send()
+        .await
+        .expect("thread");
+    let thread: Value = res.json().await.expect("json");
+    assert_eq!(thread["messages"][0]["body"], "Hello from the other side");
+}
 
 async fn a_reconnect_resumes_without_loss_or_repeats(engine: Engine) {
     let (app, _db) = spawn(engine).await;

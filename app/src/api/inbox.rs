@@ -2,7 +2,10 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
-use crate::model::{ConversationQuery, ConversationSummary, MessageView, Page, Thread};
+use crate::model::{
+    BulkAction, CitedPassage, ConversationQuery, ConversationSummary, CustomerInput,
+    CustomerProfile, MessageView, Page, TemplateMessage, Thread, WaTemplate,
+};
 
 #[server(prefix = "/api", endpoint = "inbox/conversations", input = Json, output = Json)]
 pub async fn list_conversations(
@@ -57,4 +60,84 @@ pub async fn set_conversation_status(conversation_id: i32, status: String) -> Re
 pub async fn set_conversation_ai(conversation_id: i32, enabled: bool) -> Result<(), AppError> {
     super::caller()?.owner()?;
     super::state()?.inbox.set_ai(conversation_id, enabled).await
+}
+
+#[server(prefix = "/api", endpoint = "inbox/set-priority", input = Json, output = Json)]
+pub async fn set_conversation_priority(
+    conversation_id: i32,
+    priority: bool,
+) -> Result<(), AppError> {
+    super::caller()?.owner()?;
+    super::state()?
+        .inbox
+        .set_priority(conversation_id, priority)
+        .await
+}
+
+/// One action on several conversations; answers how many changed.
+#[server(prefix = "/api", endpoint = "inbox/bulk", input = Json, output = Json)]
+pub async fn bulk_update(conversation_ids: Vec<i32>, action: BulkAction) -> Result<u32, AppError> {
+    super::caller()?.owner()?;
+    super::state()?.inbox.bulk(conversation_ids, action).await
+}
+
+#[server(prefix = "/api", endpoint = "inbox/customer", input = Json, output = Json)]
+pub async fn load_customer(conversation_id: i32) -> Result<CustomerProfile, AppError> {
+    super::caller()?.owner()?;
+    super::state()?.inbox.customer(conversation_id).await
+}
+
+#[server(prefix = "/api", endpoint = "inbox/customer/update", input = Json, output = Json)]
+pub async fn update_customer(
+    conversation_id: i32,
+    input: CustomerInput,
+) -> Result<CustomerProfile, AppError> {
+    super::caller()?.owner()?;
+    super::state()?
+        .inbox
+        .update_customer(conversation_id, input)
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "inbox/customer/erase", input = Json, output = Json)]
+pub async fn erase_customer(conversation_id: i32) -> Result<(), AppError> {
+    super::caller()?.owner()?;
+    super::state()?.inbox.erase_customer(conversation_id).await
+}
+
+#[server(prefix = "/api", endpoint = "inbox/retry", input = Json, output = Json)]
+pub async fn retry_message(message_id: i32) -> Result<MessageView, AppError> {
+    super::caller()?.owner()?;
+    super::state()?.inbox.retry(message_id).await
+}
+
+#[server(prefix = "/api", endpoint = "inbox/send-template", input = Json, output = Json)]
+pub async fn send_template(
+    conversation_id: i32,
+    message: TemplateMessage,
+) -> Result<MessageView, AppError> {
+    super::caller()?.owner()?;
+    super::state()?
+        .inbox
+        .send_template(conversation_id, message)
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "inbox/templates", input = Json, output = Json)]
+pub async fn list_wa_templates() -> Result<Vec<WaTemplate>, AppError> {
+    super::caller()?.owner()?;
+    super::state()?.inbox.wa_templates().await
+}
+
+#[server(prefix = "/api", endpoint = "inbox/templates/save", input = Json, output = Json)]
+pub async fn save_wa_templates(templates: Vec<WaTemplate>) -> Result<Vec<WaTemplate>, AppError> {
+    super::caller()?.owner()?;
+    super::state()?.inbox.save_wa_templates(templates).await
+}
+
+/// The knowledge passages an AI message was given.
+#[server(prefix = "/api", endpoint = "inbox/passages", input = Json, output = Json)]
+pub async fn cited_passages(ids: Vec<i32>) -> Result<Vec<CitedPassage>, AppError> {
+    super::caller()?.owner()?;
+    super::state()?.knowledge.passages(ids).await
 }

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 mod ai;
+mod inbox;
 pub use ai::*;
+pub use inbox::*;
 
 pub type OwnerId = i32;
 
@@ -84,6 +86,10 @@ pub enum Change {
     ConversationUpdated {
         conversation_id: i32,
     },
+    /// The conversation is gone (its customer was erased, or the simulator was cleared).
+    ConversationDeleted {
+        conversation_id: i32,
+    },
     /// A knowledge document was added, changed state (processing, ready, error) or was edited.
     DocumentUpdated {
         document_id: i32,
@@ -113,6 +119,7 @@ impl Change {
             Self::MessageStatus { .. } => "message_status",
             Self::MessageUpdated { .. } => "message_updated",
             Self::ConversationUpdated { .. } => "conversation_updated",
+            Self::ConversationDeleted { .. } => "conversation_deleted",
             Self::DocumentUpdated { .. } => "document_updated",
             Self::DocumentDeleted { .. } => "document_deleted",
             Self::KnowledgeReindexed => "knowledge_reindexed",
@@ -190,6 +197,9 @@ pub struct ConversationSummary {
     pub opted_out: bool,
     /// Started from the simulator: nothing is sent to WhatsApp.
     pub simulated: bool,
+    /// The customer's tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// One message in a thread.

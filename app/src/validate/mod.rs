@@ -4,7 +4,9 @@ use crate::error::AppError;
 use crate::model::{is_file_kind, DocumentMeta, EntryInput};
 
 mod ai;
+mod inbox;
 pub use ai::*;
+pub use inbox::*;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// argon2 is happy with long inputs, but hashing megabytes per login attempt is a denial of service.
@@ -202,8 +204,18 @@ pub fn document_meta(meta: &DocumentMeta) -> Result<DocumentMeta, AppError> {
             format!("Use at most {MAX_CATEGORY_CHARS} characters."),
         ));
     }
+    let tags = tags(&meta.tags)?;
+    Ok(DocumentMeta {
+        title,
+        category,
+        tags,
+    })
+}
+
+/// Tags tidied: trimmed, empty ones dropped, de-duplicated case-insensitively in their order.
+pub fn tags(raw: &[String]) -> Result<Vec<String>, AppError> {
     let mut tags: Vec<String> = Vec::new();
-    for tag in meta.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+    for tag in raw.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if tag.chars().count() > MAX_TAG_CHARS {
             return Err(AppError::invalid(
                 "tags",
@@ -220,11 +232,7 @@ pub fn document_meta(meta: &DocumentMeta) -> Result<DocumentMeta, AppError> {
             format!("Use at most {MAX_TAGS} tags."),
         ));
     }
-    Ok(DocumentMeta {
-        title,
-        category,
-        tags,
-    })
+    Ok(tags)
 }
 
 /// Tags typed as one comma-separated line.

@@ -4,10 +4,10 @@
 //! outbound messages are captured instead of sent to Meta.
 
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::json;
 
-use crate::db::{conversations, customers, llm_usage, messages};
+use crate::db::{conversations, customers};
 use crate::jobs::Queue;
 use crate::realtime::Bus;
 use crate::whatsapp::ingest::{ingest, IngestReport};
@@ -54,17 +54,8 @@ pub async fn conversation(db: &DatabaseConnection) -> Result<Option<i32>, DbErr>
 
 /// Removes every simulated conversation, its messages, usage and test customer. Returns the
 /// conversations removed.
-pub async fn clear(db: &DatabaseConnection) -> Result<Vec<i32>, DbErr> {
-    let txn = db.begin().await?;
-    let found = conversations::simulated_ids(&txn).await?;
-    let conversation_ids: Vec<i32> = found.iter().map(|(c, _)| *c).collect();
+pub async fn clear(txn: &impl sea_orm::ConnectionTrait) -> Result<customers::Erased, DbErr> {
+    let found = conversations::simulated_ids(txn).await?;
     let customer_ids: Vec<i32> = found.iter().map(|(_, c)| *c).collect();
-    if !conversation_ids.is_empty() {
-        llm_usage::delete_for(&txn, &conversation_ids).await?;
-        messages::delete_for(&txn, &conversation_ids).await?;
-        conversations::delete(&txn, &conversation_ids).await?;
-        customers::delete(&txn, &customer_ids).await?;
-    }
-    txn.commit().await?;
-    Ok(conversation_ids)
+    customers::erase(txn, &customer_ids).await
 }

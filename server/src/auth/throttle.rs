@@ -46,6 +46,12 @@ pub async fn record_failure(db: &impl ConnectionTrait, email: &str, ip: &str) ->
 /// After a successful login the email's failures are forgiven (the IP's are not: one address
 /// guessing at many accounts stays throttled).
 pub async fn record_success(db: &impl ConnectionTrait, email: &str) -> Result<(), DbErr> {
+    login_failures::forgive_email(db, email).await
+}
+
+/// A password reset is done on the server itself, by someone who controls it: every failure
+/// of the email is forgotten, including those counting against the owner's own address.
+pub async fn record_reset(db: &impl ConnectionTrait, email: &str) -> Result<(), DbErr> {
     login_failures::clear_email(db, email).await
 }
 

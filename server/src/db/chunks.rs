@@ -59,6 +59,33 @@ pub async fn of_document(
         .await
 }
 
+/// These passages with the title of their document, in the order asked.
+pub async fn cited(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<(Model, String)>, DbErr> {
+    use super::entities::document;
+    let chunks = Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let titles: std::collections::HashMap<i32, String> = document::Entity::find()
+        .select_only()
+        .columns([document::Column::Id, document::Column::Title])
+        .filter(document::Column::Id.is_in(chunks.iter().map(|c| c.document_id)))
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut found: Vec<(Model, String)> = chunks
+        .into_iter()
+        .filter_map(|chunk| {
+            let title = titles.get(&chunk.document_id)?.clone();
+            Some((chunk, title))
+        })
+        .collect();
+    found.sort_by_key(|(chunk, _)| ids.iter().position(|id| *id == chunk.id));
+    Ok(found)
+}
+
 /// Which of these passage ids still exist.
 pub async fn existing(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashSet<i32>, DbErr> {
     let rows: Vec<i32> = Entity::find()

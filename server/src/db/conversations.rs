@@ -203,6 +203,32 @@ pub async fn set_status(db: &impl ConnectionTrait, id: i32, status: &str) -> Res
     Ok(result.rows_affected == 1)
 }
 
+pub async fn set_priority(
+    db: &impl ConnectionTrait,
+    id: i32,
+    priority: bool,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::Priority, Expr::value(priority))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The conversations of a customer.
+pub async fn of_customer(db: &impl ConnectionTrait, customer_id: i32) -> Result<Vec<i32>, DbErr> {
+    use sea_orm::QuerySelect;
+    Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::CustomerId.eq(customer_id))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// Clears the unread count; returns whether the conversation exists.
 pub async fn mark_read(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
     let result = Entity::update_many()

@@ -68,6 +68,67 @@ pub async fn set_opted_out(
         .map(|_| ())
 }
 
+/// The owner's name for the customer (`None` clears it), notes and tags.
+pub async fn set_details(
+    db: &impl ConnectionTrait,
+    id: i32,
+    display_name: Option<String>,
+    notes: &str,
+    tags: &[String],
+) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Entity::update_many()
+        .col_expr(Column::DisplayName, Expr::value(display_name))
+        .col_expr(Column::Notes, Expr::value(notes))
+        .col_expr(Column::Tags, Expr::value(super::encode_tags(tags)))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_tags(db: &impl ConnectionTrait, id: i32, tags: &[String]) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Entity::update_many()
+        .col_expr(Column::Tags, Expr::value(super::encode_tags(tags)))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// What erasing customers removed.
+pub struct Erased {
+    pub conversation_ids: Vec<i32>,
+    /// Their stored files, relative to the data folder: delete them once the rows are gone.
+    pub media_paths: Vec<String>,
+}
+
+/// Deletes these customers and everything of theirs: conversations, messages, AI usage rows.
+pub async fn erase(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Erased, DbErr> {
+    use super::entities::conversation;
+    use super::{llm_usage, messages};
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let conversation_ids: Vec<i32> = conversation::Entity::find()
+        .select_only()
+        .column(conversation::Column::Id)
+        .filter(conversation::Column::CustomerId.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let media_paths = messages::media_paths(db, &conversation_ids).await?;
+    llm_usage::delete_for(db, &conversation_ids).await?;
+    messages::delete_for(db, &conversation_ids).await?;
+    super::conversations::delete(db, &conversation_ids).await?;
+    delete(db, ids).await?;
+    Ok(Erased {
+        conversation_ids,
+        media_paths,
+    })
+}
+
 /// Removes these customers (the simulator's test customers, when cleared).
 pub async fn delete(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), DbErr> {
     use sea_orm::{ColumnTrait, QueryFilter};

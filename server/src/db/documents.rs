@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 use super::entities::document::{ActiveModel, Column, Entity, Model};
+use super::{encode_tags, parse_tags};
 
 pub mod status {
     pub const PROCESSING: &str = "processing";
@@ -47,14 +48,6 @@ impl Summary {
     pub fn tag_list(&self) -> Vec<String> {
         parse_tags(&self.tags)
     }
-}
-
-pub fn parse_tags(stored: &str) -> Vec<String> {
-    serde_json::from_str(stored).unwrap_or_default()
-}
-
-pub fn encode_tags(tags: &[String]) -> String {
-    serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn summaries() -> sea_orm::Select<Entity> {

@@ -34,6 +34,7 @@ pub async fn record(
         ))
         .await?;
     }
+    crate::realtime::relay::notify_on_commit(txn).await?;
     let now = Utc::now();
     let mut rows = Vec::with_capacity(changes.len());
     for change in &changes {

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use super::entities::login_failure::{ActiveModel, Column, Entity};
@@ -40,6 +40,18 @@ pub async fn recent(
     Ok((count, oldest))
 }
 
+/// The email's failures no longer count against it; the rows stay, so they still count
+/// against the addresses they came from.
+pub async fn forgive_email(db: &impl ConnectionTrait, email: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::Email, Expr::value(""))
+        .filter(Column::Email.eq(email))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Every failure of the email, wherever it came from, is gone.
 pub async fn clear_email(db: &impl ConnectionTrait, email: &str) -> Result<(), DbErr> {
     Entity::delete_many()
         .filter(Column::Email.eq(email))

@@ -358,6 +358,67 @@ pub async fn inbound_between(
         .await
 }
 
+/// How many messages of these conversations came in and went out.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    conversation_ids: &[i32],
+) -> Result<(u64, u64), DbErr> {
+    use sea_orm::PaginatorTrait;
+    let of = |direction: &'static str| {
+        Entity::find()
+            .filter(Column::ConversationId.is_in(conversation_ids.to_vec()))
+            .filter(Column::Direction.eq(direction))
+    };
+    Ok((
+        of("inbound").count(db).await?,
+        of("outbound").count(db).await?,
+    ))
+}
+
+/// Every message of a conversation, oldest first (exports).
+pub async fn all_of(db: &impl ConnectionTrait, conversation_id: i32) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    Entity::find()
+        .filter(Column::ConversationId.eq(conversation_id))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}
+
+/// The stored files (`media/…`, relative to the data folder) of these conversations.
+pub async fn media_paths(
+    db: &impl ConnectionTrait,
+    conversation_ids: &[i32],
+) -> Result<Vec<String>, DbErr> {
+    use sea_orm::QuerySelect;
+    let paths: Vec<Option<String>> = Entity::find()
+        .select_only()
+        .column(Column::MediaPath)
+        .filter(Column::ConversationId.is_in(conversation_ids.to_vec()))
+        .filter(Column::MediaPath.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(paths.into_iter().flatten().collect())
+}
+
+/// A failed outbound message back to `queued`, its error cleared; whether it was failed.
+pub async fn requeue(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let result = Entity::update_many()
+        .col_expr(Column::Status, Expr::value("queued"))
+        .col_expr(Column::StatusAt, Expr::value(Utc::now()))
+        .col_expr(Column::ErrorCode, Expr::value(Option::<i32>::None))
+        .col_expr(Column::ErrorTitle, Expr::value(Option::<String>::None))
+        .col_expr(Column::ErrorDetail, Expr::value(Option::<String>::None))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Direction.eq("outbound"))
+        .filter(Column::Status.eq("failed"))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// Removes every message of these conversations (the simulator's, when cleared).
 pub async fn delete_for(db: &impl ConnectionTrait, conversation_ids: &[i32]) -> Result<(), DbErr> {
     Entity::delete_many()

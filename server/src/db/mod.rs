@@ -49,6 +49,15 @@ impl Engine {
 /// Opens the pool. SQLite gets WAL (readers never wait for the writer), a busy timeout (writers
 /// queue instead of failing) and enough connections for the dashboard, the worker and the
 /// session store to share.
+/// Tags are stored as a JSON array of strings (documents and customers).
+pub fn parse_tags(stored: &str) -> Vec<String> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
+pub fn encode_tags(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
+}
+
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options

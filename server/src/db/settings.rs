@@ -19,6 +19,8 @@ pub mod keys {
     pub const KNOWLEDGE_MAX_FILES: &str = "knowledge.max_files";
     /// Stemming language of the search index (default "english").
     pub const KNOWLEDGE_LANGUAGE: &str = "knowledge.language";
+    /// The owner's approved WhatsApp templates (JSON list).
+    pub const WA_TEMPLATES: &str = "whatsapp.templates";
 }
 
 pub async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {

@@ -1,6 +1,7 @@
 //! HTTP edge pieces that are not authentication: health, request limits, cross-site refusal.
 
 pub mod csrf;
+pub mod export;
 pub mod health;
 pub mod limits;
 pub mod media_file;

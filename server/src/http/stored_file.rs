@@ -29,3 +29,30 @@ pub async fn stream(path: &Path, headers: Vec<(HeaderName, String)>) -> Response
     }
     response
 }
+
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
+pub fn attachment(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = app::format::percent_encode(name);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn attachment_names() {
+        assert_eq!(
+            super::attachment("Menú \"2026\".pdf"),
+            "attachment; filename=\"Men_ _2026_.pdf\"; filename*=UTF-8''Men%C3%BA%20%222026%22.pdf"
+        );
+    }
+}

@@ -411,26 +411,10 @@ pub async fn download(State(kb): State<KnowledgeBase>, Path(id): Path<i32>) -> R
                 .unwrap_or_else(|| "application/octet-stream".to_owned()),
         ),
         (header::CONTENT_LENGTH, document.size_bytes.to_string()),
-        (header::CONTENT_DISPOSITION, attachment(&name)),
+        (header::CONTENT_DISPOSITION, stored_file::attachment(&name)),
         (header::CACHE_CONTROL, "private, no-cache".to_owned()),
     ];
     stored_file::stream(&kb.file_path(&document.storage_key), headers).await
-}
-
-/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
-fn attachment(name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded = app::format::percent_encode(name);
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 /// Removes files in the knowledge folder that no document refers to (uploads cut off by a
@@ -494,9 +478,5 @@ mod tests {
     fn titles_and_headers() {
         assert_eq!(title_of("menu-2026.pdf"), "menu-2026");
         assert_eq!(title_of(".env"), ".env");
-        assert_eq!(
-            attachment("Menú \"2026\".pdf"),
-            "attachment; filename=\"Men_ _2026_.pdf\"; filename*=UTF-8''Men%C3%BA%20%222026%22.pdf"
-        );
     }
 }

@@ -120,7 +120,7 @@ impl AccountsService {
         sessions::delete_for_owner(&txn, owner.id, None)
             .await
             .map_err(db_failed)?;
-        throttle::record_success(&txn, &email)
+        throttle::record_reset(&txn, &email)
             .await
             .map_err(db_failed)?;
         txn.commit().await.map_err(db_failed)

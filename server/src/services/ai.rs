@@ -447,11 +447,12 @@ impl Simulator for AiService {
     }
 
     async fn clear(&self) -> Result<(), AppError> {
-        let removed = simulator::clear(&self.db).await.map_err(db_failed)?;
         let txn = self.db.begin().await.map_err(db_failed)?;
+        let removed = simulator::clear(&txn).await.map_err(db_failed)?;
         let changes = removed
+            .conversation_ids
             .into_iter()
-            .map(|conversation_id| Change::ConversationUpdated { conversation_id })
+            .map(|conversation_id| Change::ConversationDeleted { conversation_id })
             .collect();
         self.bus.commit(txn, changes).await.map_err(db_failed)
     }

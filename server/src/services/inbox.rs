@@ -1,11 +1,15 @@
 use std::collections::HashMap;
 
 use app::error::AppError;
+use std::path::{Path, PathBuf};
+
 use app::model::{
-    AiDetails, Change, ConversationQuery, ConversationSummary, ConversationUsage, MessageView,
-    Page, Thread, CONVERSATION_STATUSES,
+    AiDetails, BulkAction, Change, ConversationQuery, ConversationSummary, ConversationUsage,
+    CustomerInput, CustomerProfile, MessageView, Page, TemplateMessage, Thread, WaTemplate,
+    CONVERSATION_STATUSES,
 };
 use app::ports::Inbox;
+use app::validate;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -13,7 +17,7 @@ use super::time;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::db::entities::{conversation, customer, message};
-use crate::db::{conversations, customers, llm_usage, messages};
+use crate::db::{conversations, customers, llm_usage, messages, settings};
 use crate::error::internal;
 use crate::realtime::Bus;
 use crate::whatsapp::client::Content;
@@ -27,10 +31,76 @@ pub struct InboxService {
     db: DatabaseConnection,
     bus: Bus,
     outbound: Outbound,
+    /// Where received files are stored (erasing a customer removes theirs).
+    data_dir: PathBuf,
 }
 
 fn db_failed(err: DbErr) -> AppError {
     internal("database error in the inbox", err)
+}
+
+/// Why the outbound queue refused a message, for the owner.
+fn refusal(e: SendError) -> AppError {
+    match e {
+        SendError::NoConversation => AppError::not_found("There is no such conversation."),
+        SendError::Empty | SendError::TooLong => AppError::invalid("body", e.to_string()),
+        SendError::WindowClosed { .. } | SendError::NeverWrote | SendError::OptedOut => {
+            AppError::conflict(e.to_string())
+        }
+        e => internal("queueing a reply failed", e),
+    }
+}
+
+/// The `components` of a template send: its body parameters, in order.
+fn template_components(params: &[String]) -> serde_json::Value {
+    if params.is_empty() {
+        return serde_json::json!([]);
+    }
+    let parameters: Vec<serde_json::Value> = params
+        .iter()
+        .map(|text| serde_json::json!({"type": "text", "text": text}))
+        .collect();
+    serde_json::json!([{"type": "body", "parameters": parameters}])
+}
+
+/// Adds `tag` to the customer of a conversation; whether the conversation exists.
+async fn add_tag(
+    txn: &sea_orm::DatabaseTransaction,
+    conversation_id: i32,
+    tag: &str,
+) -> Result<bool, DbErr> {
+    let Some((_, customer)) = conversations::with_customer(txn, conversation_id).await? else {
+        return Ok(false);
+    };
+    let mut tags = crate::db::parse_tags(&customer.tags);
+    if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+        tags.push(tag.to_owned());
+        customers::set_tags(txn, customer.id, &tags).await?;
+    }
+    Ok(true)
+}
+
+/// Deletes stored files after their rows are gone. A file that cannot be removed is logged:
+/// nothing refers to it any more, so the next start's clean-up would not find it either.
+pub(crate) async fn remove_files(data_dir: &Path, relative: &[String]) {
+    for path in relative {
+        if !path.starts_with("media/") || path.contains("..") {
+            continue;
+        }
+        match tokio::fs::remove_file(data_dir.join(path)).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(path, error = %e, "an erased customer's file was not removed"),
+        }
+    }
+}
+
+/// A whole conversation, for an export.
+#[derive(serde::Serialize)]
+pub struct Export {
+    pub conversation: ConversationSummary,
+    pub customer: CustomerProfile,
+    pub messages: Vec<MessageView>,
 }
 
 fn page_size(limit: Option<u32>) -> Result<u64, AppError> {
@@ -92,6 +162,9 @@ pub(crate) fn summary(
         ai_paused_until: row.ai_paused_until.map(time),
         opted_out: customer.is_some_and(|c| c.opted_out_at.is_some()),
         simulated: row.simulated,
+        tags: customer
+            .map(|c| crate::db::parse_tags(&c.tags))
+            .unwrap_or_default(),
     }
 }
 
@@ -127,15 +200,71 @@ pub(crate) fn view(row: &message::Model) -> MessageView {
 }
 
 impl InboxService {
-    pub fn new(db: DatabaseConnection, bus: Bus, outbound: Outbound) -> Self {
-        Self { db, bus, outbound }
+    pub fn new(db: DatabaseConnection, bus: Bus, outbound: Outbound, data_dir: PathBuf) -> Self {
+        Self {
+            db,
+            bus,
+            outbound,
+            data_dir,
+        }
+    }
+
+    async fn message_view(&self, id: i32) -> Result<MessageView, AppError> {
+        let row = messages::by_id(&self.db, id)
+            .await
+            .map_err(db_failed)?
+            .ok_or_else(AppError::internal)?;
+        Ok(view(&row))
+    }
+
+    /// The owner wrote to the customer: the AI pauses (for the configured hours, or until
+    /// switched on again).
+    async fn took_over(&self, conversation_id: i32) -> Result<(), AppError> {
+        let pause_hours = crate::ai::settings::behaviour(&self.db)
+            .await
+            .map_err(db_failed)?
+            .pause_hours;
+        let until =
+            (pause_hours > 0).then(|| Utc::now() + chrono::Duration::hours(pause_hours.into()));
+        self.change(conversation_id, move |txn| {
+            Box::pin(async move {
+                conversations::pause_ai(txn, conversation_id, until).await?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    /// A conversation's row and its customer, or "no such conversation".
+    async fn conversation(
+        &self,
+        id: i32,
+    ) -> Result<(conversation::Model, customer::Model), AppError> {
+        conversations::with_customer(&self.db, id)
+            .await
+            .map_err(db_failed)?
+            .ok_or_else(|| AppError::not_found("There is no such conversation."))
+    }
+
+    /// Everything a conversation holds, for an export.
+    pub async fn export(&self, conversation_id: i32) -> Result<Export, AppError> {
+        let conversation = self.summary_of(conversation_id).await?;
+        let customer = self.customer(conversation_id).await?;
+        let messages = messages::all_of(&self.db, conversation_id)
+            .await
+            .map_err(db_failed)?
+            .iter()
+            .map(view)
+            .collect();
+        Ok(Export {
+            conversation,
+            customer,
+            messages,
+        })
     }
 
     async fn summary_of(&self, id: i32) -> Result<ConversationSummary, AppError> {
-        let (row, customer) = conversations::with_customer(&self.db, id)
-            .await
-            .map_err(db_failed)?
-            .ok_or_else(|| AppError::not_found("There is no such conversation."))?;
+        let (row, customer) = self.conversation(id).await?;
         Ok(summary(&row, Some(&customer)))
     }
 
@@ -281,42 +410,176 @@ impl Inbox for InboxService {
             body,
             preview_url: true,
         };
-        let id = match self
+        let id = self
             .outbound
             .queue(conversation_id, "agent", content, reply_to)
             .await
-        {
-            Ok(id) => id,
-            Err(SendError::NoConversation) => {
-                return Err(AppError::not_found("There is no such conversation."))
-            }
-            Err(e @ (SendError::Empty | SendError::TooLong)) => {
-                return Err(AppError::invalid("body", e.to_string()))
-            }
-            Err(
-                e @ (SendError::WindowClosed { .. } | SendError::NeverWrote | SendError::OptedOut),
-            ) => return Err(AppError::conflict(e.to_string())),
-            Err(e) => return Err(internal("queueing a reply failed", e)),
+            .map_err(refusal)?;
+        self.took_over(conversation_id).await?;
+        self.message_view(id).await
+    }
+
+    async fn send_template(
+        &self,
+        conversation_id: i32,
+        message: TemplateMessage,
+    ) -> Result<MessageView, AppError> {
+        let registered = self.wa_templates().await?;
+        let (template, params) = validate::template_message(&message, &registered)?;
+        let content = Content::Template {
+            name: template.name.clone(),
+            language: template.language.clone(),
+            components: template_components(&params),
         };
-        // The owner took over: the AI pauses (for the configured hours, or until switched on).
-        let pause_hours = crate::ai::settings::behaviour(&self.db)
+        let id = self
+            .outbound
+            .queue(conversation_id, "agent", content, None)
+            .await
+            .map_err(refusal)?;
+        self.took_over(conversation_id).await?;
+        self.message_view(id).await
+    }
+
+    async fn retry(&self, message_id: i32) -> Result<MessageView, AppError> {
+        let message = messages::by_id(&self.db, message_id)
             .await
             .map_err(db_failed)?
-            .pause_hours;
-        let until =
-            (pause_hours > 0).then(|| Utc::now() + chrono::Duration::hours(pause_hours.into()));
+            .ok_or_else(|| AppError::not_found("There is no such message."))?;
+        if message.direction != "outbound" || message.status != "failed" {
+            return Err(AppError::conflict(
+                "Only a message that failed to send can be sent again.",
+            ));
+        }
+        self.outbound.resend(&message).await.map_err(refusal)?;
+        self.message_view(message_id).await
+    }
+
+    async fn set_priority(&self, conversation_id: i32, priority: bool) -> Result<(), AppError> {
         self.change(conversation_id, move |txn| {
-            Box::pin(async move {
-                conversations::pause_ai(txn, conversation_id, until).await?;
-                Ok(true)
-            })
+            Box::pin(conversations::set_priority(txn, conversation_id, priority))
         })
-        .await?;
-        let row = messages::by_id(&self.db, id)
+        .await
+    }
+
+    async fn bulk(&self, conversation_ids: Vec<i32>, action: BulkAction) -> Result<u32, AppError> {
+        let ids = validate::selection(&conversation_ids)?;
+        let tag = match &action {
+            BulkAction::Tag { tag } => validate::tags(std::slice::from_ref(tag))?
+                .pop()
+                .map(Some)
+                .ok_or_else(|| AppError::invalid("tag", "Enter a tag."))?,
+            _ => None,
+        };
+        let txn = self.db.begin().await.map_err(db_failed)?;
+        let mut changes = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            let found = match &action {
+                BulkAction::Close => conversations::set_status(&txn, id, "closed").await,
+                BulkAction::Archive => conversations::set_status(&txn, id, "archived").await,
+                BulkAction::Reopen => conversations::set_status(&txn, id, "open").await,
+                BulkAction::AiOn => conversations::set_ai(&txn, id, true).await,
+                BulkAction::AiOff => conversations::set_ai(&txn, id, false).await,
+                BulkAction::Tag { .. } => {
+                    add_tag(&txn, id, tag.as_deref().unwrap_or_default()).await
+                }
+            }
+            .map_err(db_failed)?;
+            if found {
+                changes.push(Change::ConversationUpdated {
+                    conversation_id: id,
+                });
+            }
+        }
+        let changed = changes.len() as u32;
+        self.bus.commit(txn, changes).await.map_err(db_failed)?;
+        Ok(changed)
+    }
+
+    async fn customer(&self, conversation_id: i32) -> Result<CustomerProfile, AppError> {
+        let (row, customer) = self.conversation(conversation_id).await?;
+        let all = conversations::of_customer(&self.db, customer.id)
+            .await
+            .map_err(db_failed)?;
+        let (received, sent) = messages::counts(&self.db, &all).await.map_err(db_failed)?;
+        let shown = summary(&row, Some(&customer));
+        Ok(CustomerProfile {
+            id: customer.id,
+            conversation_id,
+            name: shown.name,
+            display_name: customer.display_name.unwrap_or_default(),
+            profile_name: customer.profile_name,
+            phone: customer.phone,
+            wa_id: customer.wa_id,
+            first_seen_at: time(customer.first_seen_at),
+            last_seen_at: time(customer.last_seen_at),
+            messages_received: received,
+            messages_sent: sent,
+            notes: customer.notes,
+            tags: shown.tags,
+            opted_out: shown.opted_out,
+        })
+    }
+
+    async fn update_customer(
+        &self,
+        conversation_id: i32,
+        input: CustomerInput,
+    ) -> Result<CustomerProfile, AppError> {
+        let input = validate::customer(&input)?;
+        let (_, customer) = self.conversation(conversation_id).await?;
+        let display_name = Some(input.display_name).filter(|n| !n.is_empty());
+        let txn = self.db.begin().await.map_err(db_failed)?;
+        customers::set_details(&txn, customer.id, display_name, &input.notes, &input.tags)
+            .await
+            .map_err(db_failed)?;
+        let changes = conversations::of_customer(&txn, customer.id)
             .await
             .map_err(db_failed)?
-            .ok_or_else(AppError::internal)?;
-        Ok(view(&row))
+            .into_iter()
+            .map(|conversation_id| Change::ConversationUpdated { conversation_id })
+            .collect();
+        self.bus.commit(txn, changes).await.map_err(db_failed)?;
+        self.customer(conversation_id).await
+    }
+
+    async fn erase_customer(&self, conversation_id: i32) -> Result<(), AppError> {
+        let (_, customer) = self.conversation(conversation_id).await?;
+        let txn = self.db.begin().await.map_err(db_failed)?;
+        let erased = customers::erase(&txn, &[customer.id])
+            .await
+            .map_err(db_failed)?;
+        let changes = erased
+            .conversation_ids
+            .iter()
+            .map(|&conversation_id| Change::ConversationDeleted { conversation_id })
+            .collect();
+        self.bus.commit(txn, changes).await.map_err(db_failed)?;
+        remove_files(&self.data_dir, &erased.media_paths).await;
+        tracing::info!(
+            customer = customer.id,
+            conversations = erased.conversation_ids.len(),
+            files = erased.media_paths.len(),
+            "customer erased"
+        );
+        Ok(())
+    }
+
+    async fn wa_templates(&self) -> Result<Vec<WaTemplate>, AppError> {
+        let stored = settings::get(&self.db, settings::keys::WA_TEMPLATES)
+            .await
+            .map_err(db_failed)?;
+        Ok(stored
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
+    }
+
+    async fn save_wa_templates(&self, list: Vec<WaTemplate>) -> Result<Vec<WaTemplate>, AppError> {
+        let list = validate::wa_templates(&list)?;
+        let json = serde_json::to_string(&list).map_err(|e| internal("encoding templates", e))?;
+        settings::set(&self.db, settings::keys::WA_TEMPLATES, &json)
+            .await
+            .map_err(db_failed)?;
+        Ok(list)
     }
 
     async fn set_ai(&self, conversation_id: i32, enabled: bool) -> Result<(), AppError> {

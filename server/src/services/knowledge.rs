@@ -1,7 +1,7 @@
 use app::error::AppError;
 use app::model::{
-    Change, DocumentDetail, DocumentMeta, DocumentView, EntryInput, KnowledgeQuery, Library,
-    PassageView, SearchHit, SnippetPart, KNOWLEDGE_LANGUAGES,
+    Change, CitedPassage, DocumentDetail, DocumentMeta, DocumentView, EntryInput, KnowledgeQuery,
+    Library, PassageView, SearchHit, SnippetPart, KNOWLEDGE_LANGUAGES,
 };
 use app::ports::Knowledge;
 use app::validate;
@@ -20,6 +20,8 @@ pub const PREVIEW_CHARS: usize = 20_000;
 const PREVIEW_PASSAGES: u64 = 200;
 const DEFAULT_HITS: u32 = 10;
 const MAX_HITS: u32 = 50;
+/// An AI answer is given a handful of passages; more than this is not a real request.
+const MAX_CITED: usize = 50;
 
 pub struct KnowledgeService {
     kb: KnowledgeBase,
@@ -236,6 +238,27 @@ impl Knowledge for KnowledgeService {
         .map_err(db_failed)?;
         self.kb.start_processing(txn, id, version).await?;
         Ok(document_view(self.kb.summary_of(id).await?))
+    }
+
+    async fn passages(&self, ids: Vec<i32>) -> Result<Vec<CitedPassage>, AppError> {
+        if ids.len() > MAX_CITED {
+            return Err(AppError::invalid(
+                "ids",
+                format!("Ask for at most {MAX_CITED} passages."),
+            ));
+        }
+        Ok(chunks::cited(&self.kb.db, &ids)
+            .await
+            .map_err(db_failed)?
+            .into_iter()
+            .map(|(chunk, document_title)| CitedPassage {
+                id: chunk.id,
+                document_id: chunk.document_id,
+                document_title,
+                heading_path: chunk.heading_path,
+                content: chunk.content,
+            })
+            .collect())
     }
 
     async fn search(&self, query: KnowledgeQuery) -> Result<Vec<SearchHit>, AppError> {

@@ -252,6 +252,46 @@ impl Outbound {
         })
     }
 
+    /// Sends a failed message again: the same row goes back to `queued` with its error cleared,
+    /// and a new send job is queued. The window is checked as for a new message.
+    pub async fn resend(&self, message: &messages_model::Model) -> Result<(), SendError> {
+        let content: Content = message
+            .raw
+            .as_deref()
+            .and_then(|raw| serde_json::from_str(raw).ok())
+            .ok_or(SendError::Empty)?;
+        let txn = crate::db::write_txn(&self.db).await?;
+        let (conversation, _) = conversations::with_customer(&txn, message.conversation_id)
+            .await?
+            .ok_or(SendError::NoConversation)?;
+        if let Some(refusal) = window_refusal(&content, conversation.last_inbound_at, Utc::now()) {
+            return Err(refusal);
+        }
+        if !messages::requeue(&txn, message.id).await? {
+            // Already queued again (a double click, another tab): nothing more to do.
+            return Ok(());
+        }
+        self.queue
+            .enqueue(
+                &txn,
+                &SendMessage {
+                    message_id: message.id,
+                },
+                Enqueue {
+                    dedupe_key: Some(format!("send:{}:{}", message.id, uuid::Uuid::new_v4())),
+                    ..Enqueue::default()
+                },
+            )
+            .await?;
+        let change = Change::MessageStatus {
+            conversation_id: message.conversation_id,
+            message_id: message.id,
+            status: "queued".to_owned(),
+        };
+        self.bus.commit(txn, vec![change]).await?;
+        Ok(())
+    }
+
     /// Marks `wamid` read and shows the customer the typing indicator (for up to 25 s, or until
     /// the next message). Best effort: a failure only costs the dots.
     pub async fn typing(&self, wamid: &str) {
