@@ -2,6 +2,7 @@ import { defineConfig } from "@playwright/test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { GRAPH_PORT } from "./fake-graph";
 
 // The real server, started fresh for the run on its own port and an empty SQLite database.
 const port = Number(process.env.E2E_PORT ?? 3107);
@@ -9,8 +10,12 @@ const baseURL = `http://127.0.0.1:${port}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "replydesk-e2e-"));
 const binary = process.env.E2E_BINARY ?? "target/debug/replydesk";
 
+/** The WhatsApp app secret the tests sign webhooks with (see tests/whatsapp.ts). */
+export const APP_SECRET = "e2e-app-secret";
+
 export default defineConfig({
   testDir: "./tests",
+  globalSetup: "./fake-graph.ts",
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
@@ -50,6 +55,12 @@ export default defineConfig({
       DATA_DIR: dataDir,
       LEPTOS_SITE_ROOT: "target/site",
       RUST_LOG: "warn",
+      // A WhatsApp number wired to the fake Graph API (fake-graph.ts).
+      WHATSAPP_APP_SECRET: APP_SECRET,
+      WHATSAPP_VERIFY_TOKEN: "e2e-verify-token",
+      WHATSAPP_ACCESS_TOKEN: "e2e-access-token",
+      WHATSAPP_PHONE_NUMBER_ID: "301122334455667",
+      WHATSAPP_GRAPH_URL: `http://127.0.0.1:${GRAPH_PORT}`,
     },
   },
 });

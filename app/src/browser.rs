@@ -114,7 +114,7 @@ mod imp {
         let xhr = web_sys::XmlHttpRequest::new().ok()?;
         xhr.open(method, url).ok()?;
         let (done_tx, done_rx) = futures::channel::oneshot::channel::<bool>();
-        let done_tx = std::cell::RefCell::new(Some(done_tx));
+        let done_tx = RefCell::new(Some(done_tx));
         let progress =
             Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
                 on_progress(ev.loaded());
@@ -142,39 +142,256 @@ mod imp {
         Some((status, text))
     }
 
-    /// An open subscription to the server's change stream; closed when dropped.
-    pub struct Listener {
-        source: web_sys::EventSource,
-        _handler: wasm_bindgen::closure::Closure<dyn Fn(web_sys::MessageEvent)>,
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    type Handler = Rc<dyn Fn(&str, String)>;
+
+    /// The one change stream of this tab, shared by every component that listens. It remembers
+    /// the last event id, so a stream re-opened after the browser went offline (or after the
+    /// server closed it for good) resumes where it stopped.
+    #[derive(Default)]
+    struct Hub {
+        source: Option<web_sys::EventSource>,
+        handlers: Vec<(u64, &'static [&'static str], Handler)>,
+        next_handler: u64,
+        last_id: Option<i32>,
+        connected: bool,
+        /// The browser's own online/offline events are watched once.
+        watching_network: bool,
     }
+
+    thread_local! {
+        static HUB: RefCell<Hub> = RefCell::new(Hub::default());
+    }
+
+    /// Calls every handler listening to `kind`, outside the hub's borrow (a handler may
+    /// subscribe or unsubscribe).
+    fn dispatch(kind: &str, data: String) {
+        let handlers: Vec<Handler> = HUB.with_borrow(|hub| {
+            hub.handlers
+                .iter()
+                .filter(|(_, kinds, _)| kinds.contains(&kind))
+                .map(|(_, _, h)| h.clone())
+                .collect()
+        });
+        for handler in handlers {
+            handler(kind, data.clone());
+        }
+    }
+
+    fn set_connected(connected: bool) {
+        let changed = HUB
+            .with_borrow_mut(|hub| std::mem::replace(&mut hub.connected, connected) != connected);
+        if changed || connected {
+            // Every (re)connection is followed by a re-read of what is on screen: whatever
+            // happened between the page's load and the stream's start is then shown too.
+            dispatch(
+                if connected {
+                    super::CONNECTED
+                } else {
+                    super::DISCONNECTED
+                },
+                String::new(),
+            );
+        }
+    }
+
+    fn open() {
+        let url = HUB.with_borrow(|hub| match hub.last_id {
+            Some(id) => format!("/api/events?after={id}"),
+            None => "/api/events".to_owned(),
+        });
+        let Ok(source) = web_sys::EventSource::new(&url) else {
+            return;
+        };
+        let on_event =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(|ev: web_sys::MessageEvent| {
+                if let Ok(id) = ev.last_event_id().parse::<i32>() {
+                    HUB.with_borrow_mut(|hub| hub.last_id = Some(id));
+                }
+                if let Some(data) = ev.data().as_string() {
+                    dispatch(&ev.type_(), data);
+                }
+            });
+        for kind in crate::model::CHANGE_KINDS {
+            let _ =
+                source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+        }
+        on_event.forget();
+        let on_open = Closure::<dyn Fn()>::new(|| set_connected(true));
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+        let on_error = Closure::<dyn Fn()>::new(|| {
+            set_connected(false);
+            let closed = HUB.with_borrow(|hub| {
+                hub.source
+                    .as_ref()
+                    .is_some_and(|s| s.ready_state() == web_sys::EventSource::CLOSED)
+            });
+            // The browser retries by itself unless the server refused the stream (a restart
+            // mid-deploy, a proxy error): then this tab tries again in a few seconds.
+            if closed {
+                let retry = Closure::once_into_js(|| {
+                    let offline = HUB.with_borrow(|hub| hub.source.is_none());
+                    if !offline {
+                        reopen();
+                    }
+                });
+                if let Some(window) = web_sys::window() {
+                    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                        retry.unchecked_ref(),
+                        3_000,
+                    );
+                }
+            }
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        HUB.with_borrow_mut(|hub| hub.source = Some(source));
+    }
+
+    fn close() {
+        if let Some(source) = HUB.with_borrow_mut(|hub| hub.source.take()) {
+            source.close();
+        }
+    }
+
+    fn reopen() {
+        close();
+        open();
+    }
+
+    /// Offline, the stream is closed at once (the browser would otherwise keep a dead
+    /// connection for minutes); online again, it resumes from the last id.
+    fn watch_network() {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let offline = Closure::<dyn Fn()>::new(|| {
+            close();
+            set_connected(false);
+        });
+        let online = Closure::<dyn Fn()>::new(|| {
+            let watching = HUB.with_borrow(|hub| !hub.handlers.is_empty());
+            if watching {
+                reopen();
+            }
+        });
+        let _ =
+            window.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        offline.forget();
+        online.forget();
+    }
+
+    /// A subscription to the change stream; ends when dropped.
+    pub struct Listener(u64);
 
     impl Drop for Listener {
         fn drop(&mut self) {
-            self.source.close();
+            HUB.with_borrow_mut(|hub| hub.handlers.retain(|(id, _, _)| *id != self.0));
         }
     }
 
-    /// Listens to the server's change stream (`/api/events`) for the given event names; the
-    /// payload (a `PushEvent` as JSON) goes to `on_change`. The browser reconnects by itself
-    /// after a drop, sending the last id it saw, so nothing is missed.
-    pub fn listen(kinds: &[&str], on_change: impl Fn(String) + 'static) -> Option<Listener> {
-        use wasm_bindgen::closure::Closure;
-        use wasm_bindgen::JsCast;
-
-        let source = web_sys::EventSource::new("/api/events").ok()?;
-        let handler =
-            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-                if let Some(data) = ev.data().as_string() {
-                    on_change(data);
-                }
-            });
-        for kind in kinds {
-            let _ = source.add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());
+    /// Listens to the server's change stream (`/api/events`) for the given event names (and
+    /// [`super::CONNECTED`] / [`super::DISCONNECTED`]); the payload (a `PushEvent` as JSON)
+    /// goes to `on_change`. The stream is opened by the first listener and shared.
+    pub fn listen(
+        kinds: &'static [&'static str],
+        on_change: impl Fn(String) + 'static,
+    ) -> Option<Listener> {
+        let handler: Handler = Rc::new(move |_kind: &str, data: String| on_change(data));
+        let (id, start, watch, connected) = HUB.with_borrow_mut(|hub| {
+            hub.next_handler += 1;
+            let id = hub.next_handler;
+            hub.handlers.push((id, kinds, handler.clone()));
+            let watch = !std::mem::replace(&mut hub.watching_network, true);
+            (id, hub.source.is_none(), watch, hub.connected)
+        });
+        if watch {
+            watch_network();
         }
-        Some(Listener {
-            source,
-            _handler: handler,
+        if start {
+            open();
+        } else if connected && kinds.contains(&super::CONNECTED) {
+            // Joining a stream already open: nothing was missed since this page's data loaded
+            // only if it loaded after the stream opened, so re-read once.
+            handler(super::CONNECTED, String::new());
+        }
+        Some(Listener(id))
+    }
+
+    /// Seconds since 1970, and the owner's UTC offset in seconds (for local times).
+    pub fn now() -> (i64, i64) {
+        let date = web_sys::js_sys::Date::new_0();
+        let now = (date.get_time() / 1000.0) as i64;
+        let offset = -(date.get_timezone_offset() as i64) * 60;
+        (now, offset)
+    }
+
+    /// Whether the owner is looking at this tab.
+    pub fn tab_visible() -> bool {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+    }
+
+    /// Whether notifications may be shown ("granted"), asked for ("default") or not ("denied",
+    /// or no support).
+    pub fn notification_permission() -> &'static str {
+        use web_sys::NotificationPermission as P;
+        if !notifications_supported() {
+            return "unsupported";
+        }
+        match web_sys::Notification::permission() {
+            P::Granted => "granted",
+            P::Default => "default",
+            _ => "denied",
+        }
+    }
+
+    fn notifications_supported() -> bool {
+        web_sys::window().is_some_and(|w| {
+            web_sys::js_sys::Reflect::has(&w, &"Notification".into()).unwrap_or(false)
         })
+    }
+
+    /// Asks for permission (from a click: browsers ignore it otherwise); `done` gets the answer.
+    pub fn ask_notifications(done: impl Fn(&'static str) + 'static) {
+        if !notifications_supported() {
+            return done("unsupported");
+        }
+        let Ok(promise) = web_sys::Notification::request_permission() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            done(notification_permission());
+        });
+    }
+
+    /// A system notification; clicking it brings the tab forward and opens `url`.
+    pub fn notify(title: &str, body: &str, url: String) {
+        if notification_permission() != "granted" {
+            return;
+        }
+        let options = web_sys::NotificationOptions::new();
+        options.set_body(body);
+        options.set_tag(&url);
+        let Ok(notification) = web_sys::Notification::new_with_options(title, &options) else {
+            return;
+        };
+        let on_click = Closure::once_into_js(move || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.focus();
+                go_to(&url);
+            }
+        });
+        notification.set_onclick(Some(on_click.unchecked_ref()));
     }
 
     /// The files of a file input or of a drop.
@@ -190,6 +407,25 @@ mod imp {
 mod imp {
     use super::Theme;
 
+    pub fn now() -> (i64, i64) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        (now, 0)
+    }
+
+    pub fn tab_visible() -> bool {
+        true
+    }
+
+    pub fn notification_permission() -> &'static str {
+        "unsupported"
+    }
+
+    pub fn ask_notifications(_done: impl Fn(&'static str) + 'static) {}
+
+    pub fn notify(_title: &str, _body: &str, _url: String) {}
+
     pub fn stored_theme() -> Theme {
         Theme::System
     }
@@ -201,10 +437,19 @@ mod imp {
     /// Server-side stand-in: there is no change stream to listen to while rendering.
     pub struct Listener;
 
-    pub fn listen(_kinds: &[&str], _on_change: impl Fn(String) + 'static) -> Option<Listener> {
+    pub fn listen(
+        _kinds: &'static [&'static str],
+        _on_change: impl Fn(String) + 'static,
+    ) -> Option<Listener> {
         None
     }
 }
+
+/// A pseudo event kind: the change stream (re)connected. Listeners re-read what they show, as
+/// changes may have happened while it was down or before it first opened.
+pub const CONNECTED: &str = "connected";
+/// A pseudo event kind: the change stream dropped (offline, or the server is restarting).
+pub const DISCONNECTED: &str = "disconnected";
 
 /// Calls `on_change` with each change of `kinds` on the server, for as long as the calling
 /// component lives. An effect runs in the browser only, so the (thread-bound) subscription never
@@ -216,9 +461,12 @@ pub fn on_changes(kinds: &'static [&'static str], on_change: impl Fn(String) + C
     });
 }
 
+pub use imp::{
+    ask_notifications, go_to, listen, notification_permission, notify, now, set_theme,
+    stored_theme, tab_visible, Listener,
+};
 #[cfg(feature = "hydrate")]
 pub use imp::{files, send_file};
-pub use imp::{go_to, listen, set_theme, stored_theme, Listener};
 
 #[cfg(test)]
 mod tests {

@@ -22,8 +22,8 @@ use leptos_router::path;
 
 use crate::components::layout::DashboardLayout;
 use crate::pages::{
-    AccountPage, AiPage, DocumentPage, HomePage, KnowledgePage, LoginPage, NotFound, PromptsPage,
-    SetupPage, SimulatorPage,
+    AccountPage, AiPage, Attention, DocumentPage, HomePage, InboxPage, KnowledgePage, LoginPage,
+    NotFound, PromptsPage, SetupPage, SimulatorPage,
 };
 
 /// The product's name, as shown in titles and the sidebar.
@@ -56,12 +56,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // New customer messages and hand-offs seen while the tab was hidden: "(2) Inbox · …".
+    let unseen = RwSignal::new(0u32);
+    provide_context(Attention { unseen });
     view! {
         <Stylesheet id="leptos" href="/pkg/replydesk.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Meta name="color-scheme" content="light dark" />
-        <Title formatter=|page: String| {
-            if page.is_empty() { PRODUCT.to_owned() } else { format!("{page} · {PRODUCT}") }
+        <Title formatter=move |page: String| {
+            let title = if page.is_empty() { PRODUCT.to_owned() } else { format!("{page} · {PRODUCT}") };
+            match unseen.get() {
+                0 => title,
+                n => format!("({n}) {title}"),
+            }
         } />
         <Router>
             <Routes fallback=NotFound>
@@ -70,6 +77,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=DashboardLayout>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("account") view=AccountPage />
+                    // One route for the list and an open conversation: switching conversations
+                    // keeps the page (its list, scroll position and stream) instead of remounting.
+                    <Route path=path!("inbox/:id?") view=InboxPage />
                     <Route path=path!("knowledge") view=KnowledgePage />
                     <Route path=path!("knowledge/:id") view=DocumentPage />
                     <Route path=path!("prompts") view=PromptsPage />

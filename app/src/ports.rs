@@ -60,6 +60,8 @@ pub trait Inbox: Send + Sync {
         body: String,
         reply_to: Option<i32>,
     ) -> Result<MessageView, AppError>;
+    /// One conversation as the list shows it (the dashboard refreshes a row when it changes).
+    async fn summary(&self, conversation_id: i32) -> Result<ConversationSummary, AppError>;
     async fn mark_read(&self, conversation_id: i32) -> Result<(), AppError>;
     /// Switches the AI on (which also clears a hand-off and a pause) or off for a conversation.
     async fn set_ai(&self, conversation_id: i32, enabled: bool) -> Result<(), AppError>;

@@ -15,6 +15,12 @@ pub async fn list_conversations(
     super::state()?.inbox.conversations(query).await
 }
 
+#[server(prefix = "/api", endpoint = "inbox/conversation", input = Json, output = Json)]
+pub async fn read_conversation(conversation_id: i32) -> Result<ConversationSummary, AppError> {
+    super::caller()?.owner()?;
+    super::state()?.inbox.summary(conversation_id).await
+}
+
 #[server(prefix = "/api", endpoint = "inbox/thread", input = Json, output = Json)]
 pub async fn read_thread(
     conversation_id: i32,

@@ -17,6 +17,7 @@ use crate::PRODUCT;
 /// A section's link stays current on its sub-pages ("/knowledge/3"); home's only on "/".
 const NAV: &[(&str, &str)] = &[
     ("/", "Home"),
+    ("/inbox", "Inbox"),
     ("/knowledge", "Knowledge"),
     ("/prompts", "Prompts"),
     ("/ai", "AI"),

@@ -129,6 +129,20 @@ impl Change {
     }
 }
 
+/// Every event name [`Change::kind`] gives.
+pub const CHANGE_KINDS: &[&str] = &[
+    "message_created",
+    "message_status",
+    "message_updated",
+    "conversation_updated",
+    "conversation_deleted",
+    "document_updated",
+    "document_deleted",
+    "knowledge_reindexed",
+    "typing",
+    "handoff_requested",
+];
+
 /// A change with its place in the sequence: ids only increase, and a client that reconnects with
 /// the last id it saw receives everything after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -404,4 +418,45 @@ pub struct SearchHit {
     pub snippet: Vec<SnippetPart>,
     /// The whole passage (what the AI engine reads).
     pub content: String,
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::{Change, CHANGE_KINDS};
+
+    #[test]
+    fn the_dashboard_listens_to_every_kind_of_change() {
+        let every = [
+            Change::MessageCreated {
+                conversation_id: 1,
+                message_id: 1,
+            },
+            Change::MessageStatus {
+                conversation_id: 1,
+                message_id: 1,
+                status: "read".into(),
+            },
+            Change::MessageUpdated {
+                conversation_id: 1,
+                message_id: 1,
+            },
+            Change::ConversationUpdated { conversation_id: 1 },
+            Change::ConversationDeleted { conversation_id: 1 },
+            Change::DocumentUpdated {
+                document_id: 1,
+                status: "ready".into(),
+            },
+            Change::DocumentDeleted { document_id: 1 },
+            Change::KnowledgeReindexed,
+            Change::Typing { conversation_id: 1 },
+            Change::HandoffRequested {
+                conversation_id: 1,
+                reason: String::new(),
+            },
+        ];
+        assert_eq!(every.len(), CHANGE_KINDS.len());
+        for change in every {
+            assert!(CHANGE_KINDS.contains(&change.kind()), "{}", change.kind());
+        }
+    }
 }

@@ -1,6 +1,7 @@
 mod account;
 mod ai;
 mod home;
+mod inbox;
 mod knowledge;
 mod login;
 mod not_found;
@@ -11,6 +12,7 @@ mod simulator;
 pub use account::AccountPage;
 pub use ai::AiPage;
 pub use home::HomePage;
+pub use inbox::{Attention, InboxPage};
 pub use knowledge::{DocumentPage, KnowledgePage};
 pub use login::LoginPage;
 pub use not_found::NotFound;

@@ -10,20 +10,17 @@ use crate::api::inbox::set_conversation_ai;
 use crate::browser;
 use crate::components::feedback::{ErrorBox, Skeleton};
 use crate::error::AppError;
+use crate::format::dollars;
 use crate::model::{Change, ConversationSummary, MessageView, PushEvent, Thread};
 
 const EVENTS: &[&str] = &[
+    "conversation_deleted",
     "message_created",
     "message_status",
     "conversation_updated",
     "typing",
     "handoff_requested",
 ];
-
-/// Dollars from micro-dollars, with enough digits for a cheap call.
-fn dollars(micros: i64) -> String {
-    format!("${:.5}", micros as f64 / 1e6)
-}
 
 #[component]
 pub fn SimulatorPage() -> impl IntoView {
@@ -44,6 +41,7 @@ pub fn SimulatorPage() -> impl IntoView {
                 conversation_id, ..
             }
             | Change::ConversationUpdated { conversation_id }
+            | Change::ConversationDeleted { conversation_id }
             | Change::MessageStatus {
                 conversation_id, ..
             } if mine(conversation_id) => version.update(|v| *v += 1),

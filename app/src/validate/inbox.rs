@@ -245,7 +245,7 @@ mod tests {
             template("order", "en", " "),
             template("order", "en", &"x".repeat(1_025)),
         ] {
-            assert!(wa_templates(&[bad.clone()]).is_err(), "{bad:?}");
+            assert!(wa_templates(std::slice::from_ref(&bad)).is_err(), "{bad:?}");
         }
         let twice = [template("a", "en", "x"), template("a", "en", "y")];
         assert!(wa_templates(&twice).is_err());

@@ -454,6 +454,10 @@ impl Inbox for InboxService {
         self.message_view(message_id).await
     }
 
+    async fn summary(&self, conversation_id: i32) -> Result<ConversationSummary, AppError> {
+        self.summary_of(conversation_id).await
+    }
+
     async fn set_priority(&self, conversation_id: i32, priority: bool) -> Result<(), AppError> {
         self.change(conversation_id, move |txn| {
             Box::pin(conversations::set_priority(txn, conversation_id, priority))

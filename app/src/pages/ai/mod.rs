@@ -47,7 +47,4 @@ pub fn AiPage() -> impl IntoView {
     .into_any()
 }
 
-/// Dollars from micro-dollars.
-pub fn dollars(micros: i64) -> String {
-    format!("${:.4}", micros as f64 / 1e6)
-}
+pub use crate::format::dollars;

@@ -1,0 +1,45 @@
+// Meta's Graph API for the browser tests: a real HTTP server on its own port that accepts
+// sends the way Meta does (a wamid for each message) and records them, so a test can read
+// what the dashboard sent (GET /_requests).
+import * as http from "node:http";
+
+export const GRAPH_PORT = Number(process.env.E2E_GRAPH_PORT ?? 3108);
+
+export default async function globalSetup() {
+  const received: unknown[] = [];
+  let next = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      res.setHeader("content-type", "application/json");
+      if (req.method === "GET" && req.url === "/_requests") {
+        res.end(JSON.stringify(received));
+        return;
+      }
+      if (req.method === "POST" && req.url?.endsWith("/messages")) {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+        received.push(body);
+        if (body.status === "read") {
+          res.end(JSON.stringify({ success: true }));
+          return;
+        }
+        next += 1;
+        res.end(
+          JSON.stringify({
+            messaging_product: "whatsapp",
+            contacts: [{ input: body.to, wa_id: body.to }],
+            messages: [{ id: `wamid.e2e.${next}` }],
+          }),
+        );
+        return;
+      }
+      res.statusCode = 404;
+      res.end(JSON.stringify({ error: { message: "not faked", code: 100 } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(GRAPH_PORT, "127.0.0.1", resolve));
+  return async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+}
