@@ -17,7 +17,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 ENV PATH=/src/node_modules/.bin:$PATH
 COPY . .
-RUN cargo leptos build --release
+RUN cargo leptos build --release --split
 
 # --- run ---------------------------------------------------------------------------------
 FROM debian:bookworm-slim

@@ -445,6 +445,19 @@ mod imp {
     }
 }
 
+/// Marks `<body data-hydrated="true">` once the calling page has hydrated (effects run in the
+/// browser only, after their view is live). End-to-end tests wait for it before clicking: a
+/// click on server-rendered HTML that has not been hydrated yet does nothing. Each route's view
+/// calls it, as a lazily loaded page hydrates after the application's shell.
+pub fn mark_hydrated() {
+    leptos::prelude::Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = leptos::prelude::document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
 /// A pseudo event kind: the change stream (re)connected. Listeners re-read what they show, as
 /// changes may have happened while it was down or before it first opened.
 pub const CONNECTED: &str = "connected";

@@ -18,13 +18,10 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 use crate::components::layout::DashboardLayout;
-use crate::pages::{
-    AccountPage, AiPage, Attention, DocumentPage, HomePage, InboxPage, KnowledgePage, LoginPage,
-    NotFound, PromptsPage, SetupPage, SimulatorPage,
-};
+use crate::pages::{routes, Attention, LoginPage, NotFound, SetupPage};
 
 /// The product's name, as shown in titles and the sidebar.
 pub const PRODUCT: &str = "Replydesk";
@@ -75,16 +72,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/setup") view=SetupPage />
                 <ParentRoute path=path!("") view=DashboardLayout>
-                    <Route path=path!("") view=HomePage />
-                    <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("") view={Lazy::<routes::HomeRoute>::new()} />
+                    <Route path=path!("account") view={Lazy::<routes::AccountRoute>::new()} />
                     // One route for the list and an open conversation: switching conversations
                     // keeps the page (its list, scroll position and stream) instead of remounting.
-                    <Route path=path!("inbox/:id?") view=InboxPage />
-                    <Route path=path!("knowledge") view=KnowledgePage />
-                    <Route path=path!("knowledge/:id") view=DocumentPage />
-                    <Route path=path!("prompts") view=PromptsPage />
-                    <Route path=path!("ai") view=AiPage />
-                    <Route path=path!("simulator") view=SimulatorPage />
+                    <Route path=path!("inbox/:id?") view={Lazy::<routes::InboxRoute>::new()} />
+                    <Route path=path!("knowledge") view={Lazy::<routes::KnowledgeRoute>::new()} />
+                    <Route path=path!("knowledge/:id") view={Lazy::<routes::DocumentRoute>::new()} />
+                    <Route path=path!("prompts") view={Lazy::<routes::PromptsRoute>::new()} />
+                    <Route path=path!("ai") view={Lazy::<routes::AiRoute>::new()} />
+                    <Route path=path!("simulator") view={Lazy::<routes::SimulatorRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -10,6 +10,7 @@ use crate::PRODUCT;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    browser::mark_hydrated();
     let query = use_query_map();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

@@ -6,6 +6,7 @@ mod knowledge;
 mod login;
 mod not_found;
 mod prompts;
+pub mod routes;
 mod setup;
 mod simulator;
 

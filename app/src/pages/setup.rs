@@ -11,6 +11,7 @@ use crate::PRODUCT;
 /// First run: create the owner's account. The server refuses this once an owner exists.
 #[component]
 pub fn SetupPage() -> impl IntoView {
+    browser::mark_hydrated();
     let business_name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
