@@ -36,3 +36,23 @@ export async function signedIn(page: Page) {
   });
   expect(res.status(), await res.text()).toBe(200);
 }
+
+/** Uploads a text document to the knowledge base and waits until it is searchable; its id. */
+export async function uploadDocument(page: Page, name: string, text: string): Promise<number> {
+  const upload = await page.request.post(`/api/knowledge/upload?name=${encodeURIComponent(name)}`, {
+    headers: { "content-type": "text/plain" },
+    data: text,
+  });
+  expect(upload.status(), await upload.text()).toBe(201);
+  const title = name.replace(/\.[^.]+$/, "");
+  let id = 0;
+  await expect
+    .poll(async () => {
+      const library = await (await page.request.post("/api/knowledge/library", { data: {} })).json();
+      const doc = library.documents.find((d: { title: string }) => d.title === title);
+      id = doc?.id ?? 0;
+      return doc?.status;
+    })
+    .toBe("ready");
+  return id;
+}

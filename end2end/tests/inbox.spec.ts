@@ -1,5 +1,5 @@
 import { expect, request as playwrightRequest, test, type Page } from "@playwright/test";
-import { hydrated, signedIn } from "./helpers";
+import { hydrated, signedIn, uploadDocument } from "./helpers";
 import { customerWrites, sentToWhatsApp, statusUpdate, wamidOf } from "./whatsapp";
 
 const MARTA = { waId: "5511911110001", name: "Marta Lima" };
@@ -31,19 +31,7 @@ test.describe.serial("live inbox", () => {
   test.beforeAll(async ({ browser }) => {
     const page = await browser.newPage();
     await signedIn(page);
-    const upload = await page.request.post("/api/knowledge/upload?name=inbox-hours.txt", {
-      headers: { "content-type": "text/plain" },
-      data: HOURS,
-    });
-    expect(upload.status(), await upload.text()).toBe(201);
-    await expect
-      .poll(async () => {
-        const library = await (await page.request.post("/api/knowledge/library", { data: {} })).json();
-        const doc = library.documents.find((d: { title: string }) => d.title === "inbox-hours");
-        documentId = doc?.id;
-        return doc?.status;
-      })
-      .toBe("ready");
+    documentId = await uploadDocument(page, "inbox-hours.txt", HOURS);
     await page.close();
   });
 

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, signedIn } from "./helpers";
+import { hydrated, signedIn, uploadDocument } from "./helpers";
 
 const HOURS =
   "# Opening hours\nThe bakery opens Tuesday to Sunday from 7:00 to 15:00. On Mondays the bakery is closed.\n";
@@ -8,17 +8,7 @@ const HOURS =
 // configured in this run), and hands off what the knowledge base cannot answer.
 test("the simulator answers from an uploaded document without any API key", async ({ page }) => {
   await signedIn(page);
-  const upload = await page.request.post("/api/knowledge/upload?name=bakery-hours.txt", {
-    headers: { "content-type": "text/plain" },
-    data: HOURS,
-  });
-  expect(upload.status(), await upload.text()).toBe(201);
-  await expect
-    .poll(async () => {
-      const library = await (await page.request.post("/api/knowledge/library", { data: {} })).json();
-      return library.documents.find((d: { title: string }) => d.title === "bakery-hours")?.status;
-    })
-    .toBe("ready");
+  await uploadDocument(page, "bakery-hours.txt", HOURS);
 
   await page.goto("/simulator");
   await expect(page.getByRole("heading", { name: "Simulator", exact: true })).toBeVisible();

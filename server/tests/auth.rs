@@ -224,15 +224,16 @@ async fn login_is_throttled_after_five_failures(engine: Engine) {
     assert_eq!(res.status(), 429);
 
     // From another address the email is still throttled…
-    let elsewhere = |password: &str| {
-        let body = json!({"email": EMAIL, "password": password});
-        app.call_with(
-            &browser,
-            "/api/auth/login",
-            &[("x-forwarded-for", "203.0.113.7")],
-            body,
-        )
+    let from = |ip: &'static str, email: &str, password: &str| {
+        let body = json!({"email": email, "password": password});
+        let (app, browser) = (&app, &browser);
+        async move {
+            let forwarded = [("x-forwarded-for", ip)];
+            app.call_with(browser, "/api/auth/login", &forwarded, body)
+                .await
+        }
     };
+    let elsewhere = |password: &str| from("203.0.113.7", EMAIL, password);
     assert_eq!(elsewhere(PASSWORD).await.status(), 429);
     // …until the owner resets the password, which forgives the email's failures.
     let accounts = replydesk::services::accounts::AccountsService::new(app.db.clone());
@@ -244,15 +245,7 @@ async fn login_is_throttled_after_five_failures(engine: Engine) {
 
     // A successful login forgives the email, not the address: two slips and a login, then
     // three guesses at another account from the same address, and the address is throttled.
-    let from_third = |email: &str, password: &str| {
-        let body = json!({"email": email, "password": password});
-        app.call_with(
-            &browser,
-            "/api/auth/login",
-            &[("x-forwarded-for", "198.51.100.9")],
-            body,
-        )
-    };
+    let from_third = |email: &str, password: &str| from("198.51.100.9", email, password);
     for _ in 0..2 {
         assert_eq!(
             from_third(EMAIL, "a slip of the finger").await.status(),

@@ -4,9 +4,8 @@
 mod common;
 
 use chrono::Utc;
-use common::fake_graph::FakeGraph;
 use common::meta::{deliver_json, envelope};
-use common::{eventually, json, Engine, TestApp, TestDb};
+use common::{eventually, json, Engine, TestApp};
 use replydesk::db::entities::conversation;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{json, Value};
@@ -41,10 +40,7 @@ fn names(page: &Value) -> Vec<String> {
 on_both_engines!(list_filter_search_and_page, threads_replies_and_status);
 
 async fn list_filter_search_and_page(engine: Engine) {
-    let graph = FakeGraph::start().await;
-    let db = TestDb::new(engine).await;
-    let app = TestApp::start(common::connected(&db, &graph)).await;
-    app.setup_owner().await;
+    let (app, _graph, _db) = common::spawn_connected(engine).await;
     writes(
         &app,
         "5511900000001",
@@ -165,10 +161,7 @@ async fn list_filter_search_and_page(engine: Engine) {
 }
 
 async fn threads_replies_and_status(engine: Engine) {
-    let graph = FakeGraph::start().await;
-    let db = TestDb::new(engine).await;
-    let app = TestApp::start(common::connected(&db, &graph)).await;
-    app.setup_owner().await;
+    let (app, graph, _db) = common::spawn_connected(engine).await;
     for n in 0..5 {
         writes(
             &app,
@@ -260,14 +253,7 @@ async fn threads_replies_and_status(engine: Engine) {
         )
         .await;
     assert_eq!(json(res).await["field"], "body");
-    let mut row: conversation::ActiveModel = conversation::Entity::find_by_id(id as i32)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("row")
-        .into();
-    row.last_inbound_at = Set(Some(Utc::now() - chrono::Duration::hours(30)));
-    row.update(&app.db).await.expect("update");
+    common::customer_wrote_hours_ago(&app, id as i32, 30).await;
     let res = app
         .post(
             "/api/inbox/send",

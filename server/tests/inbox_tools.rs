@@ -5,11 +5,10 @@
 mod common;
 
 use chrono::Utc;
-use common::fake_graph::FakeGraph;
 use common::meta::{deliver_json, envelope, inbound};
-use common::{eventually, expect_ok, json, Engine, TestApp, TestDb};
+use common::{eventually, expect_ok, json, Engine, TestApp};
 use replydesk::db::entities::{conversation, customer, llm_usage, message};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 
 /// `name` (WhatsApp id `wa_id`) writes `text`; returns the conversation id.
@@ -56,17 +55,6 @@ async fn message_with_status(app: &TestApp, convo: i64, id: i64, status: &str) -
     .await
 }
 
-async fn close_window(app: &TestApp, id: i64) {
-    let mut row: conversation::ActiveModel = conversation::Entity::find_by_id(id as i32)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("row")
-        .into();
-    row.last_inbound_at = Set(Some(Utc::now() - chrono::Duration::hours(25)));
-    row.update(&app.db).await.expect("update");
-}
-
 on_both_engines!(
     customer_panel_priority_and_bulk,
     templates_outside_the_window_and_retry,
@@ -74,10 +62,7 @@ on_both_engines!(
 );
 
 async fn customer_panel_priority_and_bulk(engine: Engine) {
-    let graph = FakeGraph::start().await;
-    let db = TestDb::new(engine).await;
-    let app = TestApp::start(common::connected(&db, &graph)).await;
-    app.setup_owner().await;
+    let (app, _graph, _db) = common::spawn_connected(engine).await;
     let ana = writes(&app, "5511900000001", "Ana Souza", "Oi").await;
     writes(&app, "5511900000001", "Ana Souza", "Tudo bem?").await;
     let bruno = writes(&app, "5511900000002", "Bruno", "Hello").await;
@@ -197,10 +182,7 @@ async fn customer_panel_priority_and_bulk(engine: Engine) {
 }
 
 async fn templates_outside_the_window_and_retry(engine: Engine) {
-    let graph = FakeGraph::start().await;
-    let db = TestDb::new(engine).await;
-    let app = TestApp::start(common::connected(&db, &graph)).await;
-    app.setup_owner().await;
+    let (app, graph, _db) = common::spawn_connected(engine).await;
     let ana = writes(&app, "5511900000001", "Ana", "Oi").await;
 
     // Templates are registered as approved in WhatsApp Manager; bad ones are refused.
@@ -222,7 +204,7 @@ async fn templates_outside_the_window_and_retry(engine: Engine) {
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
 
     // Outside the window a free-form reply is refused, a template goes, with its parameters.
-    close_window(&app, ana).await;
+    common::customer_wrote_hours_ago(&app, ana as i32, 25).await;
     let res = app
         .post(
             "/api/inbox/send",
@@ -289,10 +271,7 @@ async fn templates_outside_the_window_and_retry(engine: Engine) {
 }
 
 async fn export_and_erase(engine: Engine) {
-    let graph = FakeGraph::start().await;
-    let db = TestDb::new(engine).await;
-    let app = TestApp::start(common::connected(&db, &graph)).await;
-    app.setup_owner().await;
+    let (app, _graph, db) = common::spawn_connected(engine).await;
     let ana = writes(&app, common::meta::ANA, "Ana Souza", "=SUM(A1), \"quoted\"").await;
     let bruno = writes(&app, "5511900000002", "Bruno", "Hello").await;
     // A photo from Ana: downloaded to the media folder.

@@ -14,7 +14,7 @@ use replydesk::db::messages::{self, NewOutbound};
 use replydesk::jobs::Enqueue;
 use replydesk::whatsapp::client::Content;
 use replydesk::whatsapp::outbound::{SendError, SendMessage};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::EntityTrait;
 use serde_json::json;
 
 /// Ana writes (opening the 24-hour window); returns her conversation's id.
@@ -267,14 +267,7 @@ async fn the_window_is_enforced_before_meta_is_called(engine: Engine) {
     let app = TestApp::start(common::connected(&db, &graph)).await;
     let conversation = ana_writes(&app).await;
     // Ana last wrote 25 hours ago.
-    let mut row: conversation::ActiveModel = conversation::Entity::find_by_id(conversation)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("row")
-        .into();
-    row.last_inbound_at = Set(Some(Utc::now() - chrono::Duration::hours(25)));
-    row.update(&app.db).await.expect("update");
+    common::customer_wrote_hours_ago(&app, conversation, 25).await;
 
     let refused = app
         .outbound

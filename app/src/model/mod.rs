@@ -421,6 +421,36 @@ pub struct SearchHit {
 }
 
 #[cfg(test)]
+impl MessageView {
+    /// A message for tests: received or queued, no file, no AI details.
+    pub fn example(
+        id: i32,
+        kind: &str,
+        direction: &str,
+        body: &str,
+        reply_to_id: Option<i32>,
+    ) -> Self {
+        let inbound = direction == "inbound";
+        Self {
+            id,
+            direction: direction.into(),
+            sender: if inbound { "customer" } else { "agent" }.into(),
+            kind: kind.into(),
+            body: body.into(),
+            status: if inbound { "received" } else { "queued" }.into(),
+            error: None,
+            error_code: None,
+            reply_to_id,
+            media_url: None,
+            media_mime: None,
+            media_status: None,
+            sent_at: "2026-11-26T10:00:00Z".into(),
+            ai: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod change_tests {
     use super::{Change, CHANGE_KINDS};
 

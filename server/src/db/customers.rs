@@ -88,17 +88,6 @@ pub async fn set_details(
         .map(|_| ())
 }
 
-pub async fn set_tags(db: &impl ConnectionTrait, id: i32, tags: &[String]) -> Result<(), DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter};
-    Entity::update_many()
-        .col_expr(Column::Tags, Expr::value(super::encode_tags(tags)))
-        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map(|_| ())
-}
-
 /// What erasing customers removed.
 pub struct Erased {
     pub conversation_ids: Vec<i32>,

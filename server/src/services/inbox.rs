@@ -75,7 +75,8 @@ async fn add_tag(
     let mut tags = crate::db::parse_tags(&customer.tags);
     if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
         tags.push(tag.to_owned());
-        customers::set_tags(txn, customer.id, &tags).await?;
+        let name = customer.display_name.clone();
+        customers::set_details(txn, customer.id, name, &customer.notes, &tags).await?;
     }
     Ok(true)
 }

@@ -339,6 +339,30 @@ where
     }
 }
 
+/// Back-dates the customer's last message in a conversation by `hours` (past 24, the window
+/// for free-form replies has closed).
+pub async fn customer_wrote_hours_ago(app: &TestApp, conversation_id: i32, hours: i64) {
+    use replydesk::db::entities::conversation;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let mut row: conversation::ActiveModel = conversation::Entity::find_by_id(conversation_id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .into();
+    row.last_inbound_at = Set(Some(chrono::Utc::now() - chrono::Duration::hours(hours)));
+    row.update(&app.db).await.expect("update");
+}
+
+/// A server with WhatsApp set up against a fake Graph API, and its owner signed in.
+pub async fn spawn_connected(engine: Engine) -> (TestApp, fake_graph::FakeGraph, TestDb) {
+    let graph = fake_graph::FakeGraph::start().await;
+    let db = TestDb::new(engine).await;
+    let app = TestApp::start(connected(&db, &graph)).await;
+    app.setup_owner().await;
+    (app, graph, db)
+}
+
 /// The configuration of `db` with WhatsApp fully set up against `graph`.
 pub fn connected(db: &TestDb, graph: &fake_graph::FakeGraph) -> Config {
     let mut config = db.config();

@@ -129,25 +129,7 @@ impl Store {
     pub fn reload_list(self) {
         let generation = self.list_generation.get_value() + 1;
         self.list_generation.set_value(generation);
-        self.list_loading.set(true);
-        let query = self.query(None);
-        spawn_local(async move {
-            let result = list_conversations(query).await;
-            if self.list_generation.try_get_value() != Some(generation) {
-                return;
-            }
-            match result {
-                Ok(page) => {
-                    let _ = self.rows.try_set(page.items);
-                    let _ = self.cursor.try_set(page.next_cursor);
-                    let _ = self.list_error.try_set(None);
-                }
-                Err(e) => {
-                    let _ = self.list_error.try_set(Some(e));
-                }
-            }
-            let _ = self.list_loading.try_set(false);
-        });
+        self.fetch_page(None, generation);
     }
 
     /// The next page of the list (infinite scroll).
@@ -155,12 +137,17 @@ impl Store {
         let Some(cursor) = self.cursor.get_untracked() else {
             return;
         };
-        if self.list_loading.get_untracked() {
-            return;
+        if !self.list_loading.get_untracked() {
+            self.fetch_page(Some(cursor), self.list_generation.get_value());
         }
+    }
+
+    /// Loads the page after `cursor` (the first when `None`, which replaces the list); dropped
+    /// when the filters changed meanwhile (`generation`).
+    fn fetch_page(self, cursor: Option<String>, generation: u64) {
         self.list_loading.set(true);
-        let generation = self.list_generation.get_value();
-        let query = self.query(Some(cursor));
+        let first = cursor.is_none();
+        let query = self.query(cursor);
         spawn_local(async move {
             let result = list_conversations(query).await;
             if self.list_generation.try_get_value() != Some(generation) {
@@ -169,6 +156,9 @@ impl Store {
             match result {
                 Ok(page) => {
                     let _ = self.rows.try_update(|rows| {
+                        if first {
+                            rows.clear();
+                        }
                         for item in page.items {
                             if !rows.iter().any(|r| r.id == item.id) {
                                 rows.push(item);
@@ -176,6 +166,7 @@ impl Store {
                         }
                     });
                     let _ = self.cursor.try_set(page.next_cursor);
+                    let _ = self.list_error.try_set(None);
                 }
                 Err(e) => {
                     let _ = self.list_error.try_set(Some(e));
@@ -355,20 +346,8 @@ mod tests {
 
     fn message(id: i32, status: &str) -> MessageView {
         MessageView {
-            id,
-            direction: "outbound".into(),
-            sender: "agent".into(),
-            kind: "text".into(),
-            body: format!("m{id}"),
             status: status.into(),
-            error: None,
-            error_code: None,
-            reply_to_id: None,
-            media_url: None,
-            media_mime: None,
-            media_status: None,
-            sent_at: "2026-11-26T10:00:00Z".into(),
-            ai: None,
+            ..MessageView::example(id, "text", "outbound", &format!("m{id}"), None)
         }
     }
 

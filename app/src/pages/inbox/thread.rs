@@ -197,31 +197,6 @@ mod tests {
     use super::*;
     use crate::model::{ConversationSummary, ConversationUsage};
 
-    fn message(
-        id: i32,
-        kind: &str,
-        direction: &str,
-        body: &str,
-        reply_to: Option<i32>,
-    ) -> MessageView {
-        MessageView {
-            id,
-            direction: direction.into(),
-            sender: "customer".into(),
-            kind: kind.into(),
-            body: body.into(),
-            status: "received".into(),
-            error: None,
-            error_code: None,
-            reply_to_id: reply_to,
-            media_url: None,
-            media_mime: None,
-            media_status: None,
-            sent_at: "2026-11-26T10:00:00Z".into(),
-            ai: None,
-        }
-    }
-
     #[test]
     fn reactions_sit_on_their_message_and_can_be_taken_back() {
         let thread = Thread {
@@ -246,11 +221,11 @@ mod tests {
                 tags: vec![],
             },
             messages: vec![
-                message(1, "text", "outbound", "Your order shipped", None),
-                message(2, "reaction", "inbound", "👍", Some(1)),
-                message(3, "text", "inbound", "Thanks", None),
-                message(4, "reaction", "inbound", "❤️", Some(3)),
-                message(5, "reaction", "inbound", "", Some(3)),
+                MessageView::example(1, "text", "outbound", "Your order shipped", None),
+                MessageView::example(2, "reaction", "inbound", "👍", Some(1)),
+                MessageView::example(3, "text", "inbound", "Thanks", None),
+                MessageView::example(4, "reaction", "inbound", "❤️", Some(3)),
+                MessageView::example(5, "reaction", "inbound", "", Some(3)),
             ],
             older_cursor: None,
             ai_usage: ConversationUsage::default(),
