@@ -74,7 +74,13 @@ const last = await page.locator(".conversation").last().locator(".conversation-n
 const lastWaId = `55119${last.replace(/\D/g, "").padStart(8, "0")}`;
 started = Date.now();
 await deliver(text(lastWaId, last, "Moving to the top"));
-await page.waitForFunction(() => document.querySelector(".conversation")?.textContent?.includes("Moving to the top"));
+await page
+  .waitForFunction(() => document.querySelector(".conversation")?.textContent?.includes("Moving to the top"))
+  .catch(async (e) => {
+    log(`first row: ${await page.locator(".conversation").first().innerText()} (moving ${last} / ${lastWaId})`);
+    log(`status: ${await page.getByTestId("live-status").innerText()}`);
+    throw e;
+  });
 const moveToTop = Date.now() - started;
 
 // Latency: webhook POST -> the bubble in the open thread's DOM.

@@ -92,9 +92,11 @@ def main() -> None:
             env = {**os.environ, "BENCH_BASE": server.base, "BENCH_EMAIL": EMAIL, "BENCH_PASSWORD": PASSWORD,
                    "BENCH_SECRET": SECRET, "BENCH_MESSAGES": str(args.messages),
                    "BENCH_CONVERSATIONS": str(args.conversations)}
-            out = subprocess.run(["node", str(ROOT / "bench/inbox-browser.mjs")], env=env, check=True,
+            out = subprocess.run(["node", str(ROOT / "bench/inbox-browser.mjs")], env=env,
                                  capture_output=True, text=True)
             sys.stderr.write(out.stderr)
+            if out.returncode != 0:
+                raise SystemExit(f"the browser run failed (exit {out.returncode})")
             result = json.loads(out.stdout)
         finally:
             server.stop()

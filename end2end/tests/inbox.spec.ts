@@ -52,11 +52,14 @@ test.describe.serial("live inbox", () => {
     await openConversation(page, MARTA.name);
     const bubbles = page.locator(".bubbles");
     await expect(bubbles.locator(".bubble.customer")).toContainText("Do you deliver on Sundays?");
+    // A message arriving while the owner writes leaves the draft alone.
+    const box = page.getByLabel("Reply", { exact: true });
+    await box.fill("We deliver every day");
     await customerWrites(request, MARTA, "And on holidays?");
     await expect(bubbles.locator(".bubble.customer", { hasText: "And on holidays?" })).toBeVisible();
+    await expect(box).toHaveValue("We deliver every day");
 
     // A reply by hand reaches WhatsApp; its ticks follow the status webhooks.
-    const box = page.getByLabel("Reply", { exact: true });
     await box.fill("We deliver every day, *holidays* too.");
     await box.press("Enter");
     const mine = bubbles.locator(".bubble.agent", { hasText: "We deliver every day" });

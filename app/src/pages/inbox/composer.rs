@@ -59,6 +59,8 @@ pub fn Composer() -> impl IntoView {
             .map(|at| at - now.get())
             .filter(|left| *left > 0)
     };
+    // The composer itself changes only when the window opens or closes (not every tick).
+    let open = Memo::new(move |_| open_for().is_some());
     view! {
         <div class="composer">
             <div class="composer-bar">
@@ -71,7 +73,7 @@ pub fn Composer() -> impl IntoView {
                     }}
                 </span>
             </div>
-            {move || if open_for().is_some() {
+            {move || if open.get() {
                 view! { <FreeForm /> }.into_any()
             } else {
                 view! { <TemplatePicker /> }.into_any()

@@ -8,12 +8,38 @@ use super::Store;
 use crate::api::inbox::bulk_update;
 use crate::browser;
 use crate::components::feedback::{ErrorBox, Skeleton};
+use crate::error::AppError;
 use crate::format;
 use crate::model::{BulkAction, ConversationSummary};
+
+/// What the list area shows.
+#[derive(Clone, PartialEq)]
+enum Shown {
+    Rows,
+    Error(AppError),
+    Loading,
+    Empty { filtered: bool },
+}
 
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let store = expect_context::<Store>();
+    // What the list area shows. Only a change of kind rebuilds it: the rows update in place
+    // (keyed), so a new message, a page loading or a status does not rebuild the list.
+    let shown = Memo::new(move |_| {
+        if !store.rows.with(Vec::is_empty) {
+            return Shown::Rows;
+        }
+        if let Some(error) = store.list_error.get() {
+            return Shown::Error(error);
+        }
+        if store.list_loading.get() {
+            return Shown::Loading;
+        }
+        Shown::Empty {
+            filtered: store.filters.with(|f| *f != Filters::default()),
+        }
+    });
     let on_scroll = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
@@ -37,28 +63,20 @@ pub fn ConversationList() -> impl IntoView {
             <Filters />
             <BulkBar />
             <div class="conversation-scroll" on:scroll=on_scroll>
-                {move || {
-                    let empty = store.rows.with(Vec::is_empty);
-                    if let Some(error) = store.list_error.get().filter(|_| empty) {
-                        return view! { <ErrorBox error /> }.into_any();
+                {move || match shown.get() {
+                    Shown::Rows => view! { <Rows /> }.into_any(),
+                    Shown::Error(error) => view! { <ErrorBox error /> }.into_any(),
+                    Shown::Loading => view! { <Skeleton lines=8 /> }.into_any(),
+                    Shown::Empty { filtered } => view! {
+                        <p class="muted list-empty">
+                            {if filtered {
+                                "No conversation matches these filters."
+                            } else {
+                                "No conversations yet. When a customer writes to your WhatsApp number, it appears here at once."
+                            }}
+                        </p>
                     }
-                    if empty && store.list_loading.get() {
-                        return view! { <Skeleton lines=8 /> }.into_any();
-                    }
-                    if empty {
-                        let filtered = store.filters.with(|f| *f != Filters::default());
-                        return view! {
-                            <p class="muted list-empty">
-                                {if filtered {
-                                    "No conversation matches these filters."
-                                } else {
-                                    "No conversations yet. When a customer writes to your WhatsApp number, it appears here at once."
-                                }}
-                            </p>
-                        }
-                        .into_any();
-                    }
-                    view! { <Rows /> }.into_any()
+                    .into_any(),
                 }}
                 <Show when=move || store.cursor.with(Option::is_some)>
                     <button

@@ -41,6 +41,9 @@ fn arrange(thread: &Thread) -> (Vec<MessageView>, HashMap<i32, Vec<String>>) {
 #[component]
 pub fn ThreadView() -> impl IntoView {
     let store = expect_context::<Store>();
+    // Only which conversation is loaded rebuilds the pane: a new message or status must not
+    // (it would replace every bubble and lose the draft in the composer).
+    let loaded = Memo::new(move |_| store.thread.with(|t| t.as_ref().map(|t| t.conversation.id)));
     move || {
         if let Some(error) = store.thread_error.get() {
             return view! {
@@ -51,7 +54,7 @@ pub fn ThreadView() -> impl IntoView {
             }
             .into_any();
         }
-        if store.thread.with(Option::is_none) {
+        if loaded.get().is_none() {
             return view! { <div class="thread-pane"><Skeleton lines=10 /></div> }.into_any();
         }
         view! {

@@ -18,6 +18,9 @@ pub fn TemplatePicker() -> impl IntoView {
     let params = RwSignal::new(Vec::<String>::new());
     let sending = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
+    // The inputs are rebuilt only when the number of values changes, not on every keystroke
+    // (which would take the focus away from the field being typed in).
+    let slot_count = Memo::new(move |_| params.with(Vec::len));
     let load = move || {
         leptos::task::spawn_local(async move {
             match list_wa_templates().await {
@@ -82,7 +85,7 @@ pub fn TemplatePicker() -> impl IntoView {
                             }).collect_view()}
                         </select>
                     </div>
-                    {move || (0..params.with(Vec::len)).map(|i| view! {
+                    {move || (0..slot_count.get()).map(|i| view! {
                         <div class="field">
                             <label for=format!("template-param-{i}")>{format!("Value {{{{{}}}}}", i + 1)}</label>
                             <input
@@ -122,6 +125,8 @@ fn TemplateEditor(
     on_saved: Callback<()>,
 ) -> impl IntoView {
     let rows = RwSignal::new(templates.get_untracked().unwrap_or_default());
+    // Rebuilt when a template is added or removed, not on every keystroke.
+    let row_count = Memo::new(move |_| rows.with(Vec::len));
     let saving = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let edit = move |i: usize, update: &dyn Fn(&mut WaTemplate)| {
@@ -151,7 +156,7 @@ fn TemplateEditor(
     view! {
         <form class="template-editor" on:submit=save>
             <p class="muted">"Copy each template exactly as approved: its name, its language code and its text with {{1}}, {{2}}… where values go."</p>
-            {move || (0..rows.with(Vec::len)).map(|i| {
+            {move || (0..row_count.get()).map(|i| {
                 let value = move |get: fn(&WaTemplate) -> String| rows.with(|r| r.get(i).map(get).unwrap_or_default());
                 view! {
                     <fieldset class="template-row">
