@@ -92,7 +92,7 @@ await page.evaluate(() => {
   window.benchSeen = {};
   new MutationObserver(() => {
     for (const el of document.querySelectorAll(".bubbles .bubble.customer")) {
-      const m = el.textContent.match(/probe-(\d+)/);
+      const m = el.textContent.match(/probe-(\d+)\./);
       if (m && !(m[1] in window.benchSeen)) window.benchSeen[m[1]] = Date.now();
     }
   }).observe(document.querySelector(".messages"), { childList: true, subtree: true, characterData: true });
@@ -100,7 +100,7 @@ await page.evaluate(() => {
 const latencies = [];
 for (let i = 0; i < messages; i++) {
   const sentAt = Date.now();
-  await deliver(text(customer.waId, customer.name, `probe-${i}`));
+  await deliver(text(customer.waId, customer.name, `probe-${i}.`));
   await page.waitForFunction((n) => n in window.benchSeen, String(i), { timeout: 10_000, polling: 5 });
   const seen = await page.evaluate((n) => window.benchSeen[n], String(i));
   latencies.push(seen - sentAt);

@@ -176,6 +176,22 @@ test.describe.serial("live inbox", () => {
     await meta.dispose();
   });
 
+  test("while the tab is hidden, new customer messages are counted in its title", async ({ page, request }) => {
+    await openInbox(page);
+    const visibility = (state: "hidden" | "visible") =>
+      page.evaluate((s) => {
+        Object.defineProperty(document, "visibilityState", { value: s, configurable: true });
+        document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+      }, state);
+    await visibility("hidden");
+    await customerWrites(request, OLGA, "Are you there?");
+    await customerWrites(request, RUI, "Hello again");
+    // Two messages (and a hand-off, if the AI passes one of them to a person).
+    await expect(page).toHaveTitle(/^\([23]\) Inbox · /);
+    await visibility("visible");
+    await expect(page).toHaveTitle(/^Inbox · /);
+  });
+
   test("at 375 px the list and the thread are separate views", async ({ page }) => {
     await page.setViewportSize({ width: 375, height: 740 });
     await openInbox(page);

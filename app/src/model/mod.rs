@@ -185,7 +185,7 @@ pub struct Page<T> {
 }
 
 /// A conversation as the inbox lists it. Times are RFC 3339 (UTC).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConversationSummary {
     pub id: i32,
     pub customer_id: i32,

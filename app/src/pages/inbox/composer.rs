@@ -117,7 +117,7 @@ fn AiSwitch(conversation: Memo<Option<ConversationSummary>>) -> impl IntoView {
             if let Err(e) = set_conversation_ai(id, on).await {
                 store.notice.set(Some(e.message));
             }
-            store.refresh_row(id, None);
+            store.refresh_row(id);
             let _ = busy.try_set(false);
         });
     };

@@ -250,6 +250,16 @@ fn BulkBar() -> impl IntoView {
     .into_any()
 }
 
+/// A row's identity for the keyed list: a changed conversation is drawn again, the others are
+/// left alone. A hash instead of a copy of the fields: with thousands of rows loaded, every
+/// change would otherwise clone all of their strings.
+fn fingerprint(row: &ConversationSummary) -> (i32, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    row.hash(&mut hasher);
+    (row.id, hasher.finish())
+}
+
 #[component]
 fn Rows() -> impl IntoView {
     let store = expect_context::<Store>();
@@ -257,7 +267,7 @@ fn Rows() -> impl IntoView {
         <ul class="conversation-list">
             <For
                 each=move || store.rows.get()
-                key=|row| (row.id, row.last_message_at.clone(), row.unread_count, row.status.clone(), row.ai_enabled, row.handoff.clone(), row.priority, row.name.clone(), row.tags.clone())
+                key=fingerprint
                 children=move |row| view! { <Row row /> }
             />
         </ul>

@@ -47,10 +47,10 @@ pub fn InboxPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i32>().ok())
     });
-    let store = Store::new(selected);
+    let attention = use_context::<Attention>();
+    let store = Store::new(selected, attention);
     provide_context(store);
     let navigate = use_navigate();
-    let attention = use_context::<Attention>();
 
     // The list reloads when the filters change (and at first).
     Effect::new(move |_| {
@@ -84,7 +84,7 @@ pub fn InboxPage() -> impl IntoView {
     };
     browser::on_changes(EVENTS, move |data| {
         if let Ok(event) = serde_json::from_str::<PushEvent>(&data) {
-            store.apply(event.change, attention, go);
+            store.apply(event.change, go);
         }
     });
     // (Re)connected: whatever happened meanwhile is read again; down: the header says so.
@@ -122,14 +122,14 @@ pub fn InboxPage() -> impl IntoView {
 
 /// What a change means for the open page.
 impl Store {
-    fn apply(self, change: Change, attention: Option<Attention>, go: Callback<String>) {
+    fn apply(self, change: Change, go: Callback<String>) {
         let open = self.selected.get_untracked();
         let is_open = |id: i32| open == Some(id);
         match change {
             Change::MessageCreated {
                 conversation_id, ..
             } => {
-                self.refresh_row(conversation_id, attention);
+                self.refresh_row(conversation_id);
                 if is_open(conversation_id) {
                     self.merge_latest(conversation_id);
                 }
@@ -141,19 +141,14 @@ impl Store {
                 conversation_id, ..
             } if is_open(conversation_id) => self.merge_latest(conversation_id),
             Change::ConversationUpdated { conversation_id } => {
-                self.refresh_row(conversation_id, None);
+                self.refresh_row(conversation_id);
             }
             Change::HandoffRequested {
                 conversation_id,
                 reason,
             } => {
-                self.refresh_row(conversation_id, None);
-                self.call_attention(
-                    attention,
-                    conversation_id,
-                    "A customer needs a person",
-                    &reason,
-                );
+                self.refresh_row(conversation_id);
+                self.call_attention(conversation_id, "A customer needs a person", &reason);
             }
             Change::ConversationDeleted { conversation_id } => {
                 self.rows

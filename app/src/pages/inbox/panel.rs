@@ -144,7 +144,7 @@ fn Actions() -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             match set_conversation_status(id, status.to_owned()).await {
-                Ok(()) => store.refresh_row(id, None),
+                Ok(()) => store.refresh_row(id),
                 Err(e) => store.notice.set(Some(e.message)),
             }
         });
@@ -153,7 +153,7 @@ fn Actions() -> impl IntoView {
         let Some(c) = conversation() else { return };
         leptos::task::spawn_local(async move {
             match set_conversation_priority(c.id, !c.priority).await {
-                Ok(()) => store.refresh_row(c.id, None),
+                Ok(()) => store.refresh_row(c.id),
                 Err(e) => store.notice.set(Some(e.message)),
             }
         });

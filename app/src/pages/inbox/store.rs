@@ -46,6 +46,8 @@ pub struct Store {
     pub panel_version: RwSignal<u32>,
     /// Shows the keyboard shortcuts.
     pub help_open: RwSignal<bool>,
+    /// The tab title's count (absent outside the dashboard's `App`).
+    attention: Option<Attention>,
 }
 
 /// Newest activity first; conversations without any at the end.
@@ -69,7 +71,7 @@ fn merge(existing: &mut Vec<MessageView>, incoming: Vec<MessageView>) {
 }
 
 impl Store {
-    pub fn new(selected: Memo<Option<i32>>) -> Self {
+    pub fn new(selected: Memo<Option<i32>>, attention: Option<Attention>) -> Self {
         Self {
             selected,
             filters: RwSignal::new(Filters::default()),
@@ -88,6 +90,7 @@ impl Store {
             panel_open: RwSignal::new(false),
             panel_version: RwSignal::new(0),
             help_open: RwSignal::new(false),
+            attention,
         }
     }
 
@@ -177,8 +180,9 @@ impl Store {
     }
 
     /// Reads one conversation again and puts it where it now belongs (the top, after new
-    /// activity), or out of the list when it no longer matches the filters.
-    pub fn refresh_row(self, id: i32, attention: Option<Attention>) {
+    /// activity), or out of the list when it no longer matches the filters. Whichever read first
+    /// sees the unread count grow calls for attention (several may run for one message).
+    pub fn refresh_row(self, id: i32) {
         spawn_local(async move {
             match read_conversation(id).await {
                 Ok(row) => {
@@ -194,7 +198,6 @@ impl Store {
                     if news {
                         let preview = row.last_message_preview.clone().unwrap_or_default();
                         self.call_attention(
-                            attention,
                             id,
                             &format!("New message from {}", row.name),
                             &preview,
@@ -323,17 +326,11 @@ impl Store {
 
     /// Counts a new customer message or hand-off in the tab's title and shows a notification,
     /// while the owner is not looking at this tab.
-    pub fn call_attention(
-        self,
-        attention: Option<Attention>,
-        conversation_id: i32,
-        title: &str,
-        body: &str,
-    ) {
+    pub fn call_attention(self, conversation_id: i32, title: &str, body: &str) {
         if browser::tab_visible() {
             return;
         }
-        if let Some(attention) = attention {
+        if let Some(attention) = self.attention {
             let _ = attention.unseen.try_update(|n| *n += 1);
         }
         browser::notify(title, body, format!("/inbox/{conversation_id}"));
