@@ -160,6 +160,28 @@ async fn customer_panel_priority_and_bulk(engine: Engine) {
         "{tags:?}"
     );
     assert!(tags.contains(&json!(["Lisbon"])), "{tags:?}");
+    // A customer at the tag limit (12) keeps their tags; the others are tagged.
+    let twelve: Vec<String> = (1..=12).map(|n| format!("t{n}")).collect();
+    ok_json(
+        &app,
+        "/api/inbox/customer/update",
+        json!({"conversation_id": bruno, "input": {"tags": twelve}}),
+    )
+    .await;
+    let tagged = ok_json(
+        &app,
+        "/api/inbox/bulk",
+        json!({"conversation_ids": [ana, bruno], "action": {"action": "tag", "tag": "late"}}),
+    )
+    .await;
+    assert_eq!(tagged, 1);
+    let bruno_now = ok_json(
+        &app,
+        "/api/inbox/customer",
+        json!({"conversation_id": bruno}),
+    )
+    .await;
+    assert_eq!(bruno_now["tags"].as_array().map(Vec::len), Some(12));
     for (body, field) in [
         (
             json!({"conversation_ids": [], "action": {"action": "close"}}),

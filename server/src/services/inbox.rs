@@ -63,7 +63,8 @@ fn template_components(params: &[String]) -> serde_json::Value {
     serde_json::json!([{"type": "body", "parameters": parameters}])
 }
 
-/// Adds `tag` to the customer of a conversation; whether the conversation exists.
+/// Adds `tag` to the customer of a conversation; whether it changed (the conversation exists,
+/// and the customer has it now). A customer already at the tag limit is left as they are.
 async fn add_tag(
     txn: &sea_orm::DatabaseTransaction,
     conversation_id: i32,
@@ -74,6 +75,9 @@ async fn add_tag(
     };
     let mut tags = crate::db::parse_tags(&customer.tags);
     if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+        if tags.len() >= validate::MAX_TAGS {
+            return Ok(false);
+        }
         tags.push(tag.to_owned());
         let name = customer.display_name.clone();
         customers::set_details(txn, customer.id, name, &customer.notes, &tags).await?;
