@@ -46,5 +46,3 @@ pub fn AiPage() -> impl IntoView {
     }
     .into_any()
 }
-
-pub use crate::format::dollars;

@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
-use super::dollars;
 use crate::api::ai::ai_usage;
 use crate::components::feedback::{ErrorBox, Skeleton};
+use crate::format::dollars;
 
 #[component]
 pub fn UsageTable() -> impl IntoView {

@@ -97,8 +97,8 @@ pub fn InboxPage() -> impl IntoView {
     shortcuts::install(store, go);
 
     view! {
-        <Title text=move || match selected.get().and_then(|id| store.row(id)) {
-            Some(row) => format!("{} · Inbox", row.name),
+        <Title text=move || match store.thread.with(|t| t.as_ref().map(|t| t.conversation.name.clone())) {
+            Some(name) => format!("{name} · Inbox"),
             None => "Inbox".to_owned(),
         } />
         <div class="inbox" class:has-thread=move || selected.get().is_some()>
@@ -126,15 +126,11 @@ impl Store {
         let open = self.selected.get_untracked();
         let is_open = |id: i32| open == Some(id);
         match change {
+            // The same commit also reports `ConversationUpdated`, which re-reads the row.
             Change::MessageCreated {
                 conversation_id, ..
-            } => {
-                self.refresh_row(conversation_id);
-                if is_open(conversation_id) {
-                    self.merge_latest(conversation_id);
-                }
             }
-            Change::MessageStatus {
+            | Change::MessageStatus {
                 conversation_id, ..
             }
             | Change::MessageUpdated {
@@ -147,7 +143,7 @@ impl Store {
                 conversation_id,
                 reason,
             } => {
-                self.refresh_row(conversation_id);
+                // The row is re-read for the `ConversationUpdated` of the same commit.
                 self.call_attention(conversation_id, "A customer needs a person", &reason);
             }
             Change::ConversationDeleted { conversation_id } => {

@@ -94,12 +94,6 @@ impl Store {
         }
     }
 
-    /// The row of conversation `id` (tracked).
-    pub fn row(&self, id: i32) -> Option<ConversationSummary> {
-        self.rows
-            .with(|rows| rows.iter().find(|r| r.id == id).cloned())
-    }
-
     fn query(&self, cursor: Option<String>) -> ConversationQuery {
         let f = self.filters.get_untracked();
         let search = f.search.trim().to_owned();

@@ -124,11 +124,6 @@ fn Messages() -> impl IntoView {
     // Whether the owner is at the bottom (new messages then scroll into view).
     let at_bottom = StoredValue::new(true);
     let arranged = Memo::new(move |_| store.thread.with(|t| t.as_ref().map(arrange)));
-    let all = Memo::new(move |_| {
-        store
-            .thread
-            .with(|t| t.as_ref().map(|t| t.messages.clone()).unwrap_or_default())
-    });
 
     #[cfg(feature = "hydrate")]
     {
@@ -178,7 +173,9 @@ fn Messages() -> impl IntoView {
                     children=move |message| {
                         let id = message.id;
                         let quoted = message.reply_to_id.map(|target| {
-                            all.with_untracked(|all| all.iter().find(|m| m.id == target).cloned())
+                            store.thread.with_untracked(|t| {
+                                t.as_ref()?.messages.iter().find(|m| m.id == target).cloned()
+                            })
                         });
                         let reactions = Signal::derive(move || {
                             arranged.with(|a| a.as_ref().and_then(|(_, r)| r.get(&id).cloned()).unwrap_or_default())
