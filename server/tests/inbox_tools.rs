@@ -8,7 +8,7 @@ use chrono::Utc;
 use common::meta::{deliver_json, envelope, inbound};
 use common::{eventually, expect_ok, json, Engine, TestApp};
 use replydesk::db::entities::{conversation, customer, llm_usage, message};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
 /// `name` (WhatsApp id `wa_id`) writes `text`; returns the conversation id.
@@ -289,6 +289,33 @@ async fn templates_outside_the_window_and_retry(engine: Engine) {
         .post("/api/inbox/retry", json!({"message_id": failed_id}))
         .await;
     assert_eq!(res.status(), 409);
+
+    // A failed message whose stored content cannot be read back says so, instead of sending.
+    graph.fail(400, 131_026, "Message undeliverable");
+    let broken = ok_json(
+        &app,
+        "/api/inbox/send-template",
+        json!({"conversation_id": ana, "message": {"name": "order_update", "language": "pt_BR", "params": ["Ana", "C-2"]}}),
+    )
+    .await;
+    let broken_id = broken["id"].as_i64().expect("id");
+    message_with_status(&app, ana, broken_id, "failed").await;
+    let mut row: message::ActiveModel = message::Entity::find_by_id(broken_id as i32)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .into();
+    row.raw = Set(Some("not a message".into()));
+    row.update(&app.db).await.expect("update");
+    let res = app
+        .post("/api/inbox/retry", json!({"message_id": broken_id}))
+        .await;
+    assert_eq!(res.status(), 409);
+    assert!(json(res).await["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("could not be read back"));
     app.stop().await;
 }
 

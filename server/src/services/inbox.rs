@@ -44,9 +44,10 @@ fn refusal(e: SendError) -> AppError {
     match e {
         SendError::NoConversation => AppError::not_found("There is no such conversation."),
         SendError::Empty | SendError::TooLong => AppError::invalid("body", e.to_string()),
-        SendError::WindowClosed { .. } | SendError::NeverWrote | SendError::OptedOut => {
-            AppError::conflict(e.to_string())
-        }
+        SendError::WindowClosed { .. }
+        | SendError::NeverWrote
+        | SendError::OptedOut
+        | SendError::Unreadable => AppError::conflict(e.to_string()),
         e => internal("queueing a reply failed", e),
     }
 }

@@ -68,6 +68,8 @@ pub enum SendError {
         "This customer opted out (they wrote STOP): no template messages until they write START."
     )]
     OptedOut,
+    #[error("This message could not be read back to send it again. Write it anew instead.")]
+    Unreadable,
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("queue: {0}")]
@@ -259,7 +261,7 @@ impl Outbound {
             .raw
             .as_deref()
             .and_then(|raw| serde_json::from_str(raw).ok())
-            .ok_or(SendError::Empty)?;
+            .ok_or(SendError::Unreadable)?;
         let txn = crate::db::write_txn(&self.db).await?;
         let (conversation, _) = conversations::with_customer(&txn, message.conversation_id)
             .await?
