@@ -236,10 +236,11 @@ impl KnowledgeBase {
         )
         .await
         .map_err(|e| internal("storing an upload failed", e))?;
-        self.start_processing(txn, document.id, document.version)
+        let stored = self
+            .start_processing(txn, document.id, document.version)
             .await?;
         cleanup.defuse();
-        self.summary_of(document.id).await
+        Ok(stored)
     }
 
     /// A new version of an uploaded document's file.
@@ -271,20 +272,27 @@ impl KnowledgeBase {
         )
         .await
         .map_err(|e| internal("storing a replacement failed", e))?;
-        self.start_processing(txn, id, version).await?;
+        let stored = self.start_processing(txn, id, version).await?;
         cleanup.defuse();
         // The old file is no longer referenced.
         let _ = tokio::fs::remove_file(self.file_path(&current.storage_key)).await;
-        self.summary_of(id).await
+        Ok(stored)
     }
 
-    /// Queues extraction and tells open dashboards, in the caller's transaction.
+    /// Queues extraction and tells open dashboards, in the caller's transaction. Returns the
+    /// document as this transaction stored it: read after the commit, a fast extraction job
+    /// could already have moved it on, and the caller's answer would describe someone else's
+    /// change.
     pub async fn start_processing(
         &self,
         txn: sea_orm::DatabaseTransaction,
         document_id: i32,
         version: i32,
-    ) -> Result<(), AppError> {
+    ) -> Result<documents::Summary, AppError> {
+        let stored = documents::summary(&txn, document_id)
+            .await
+            .map_err(|e| internal("reading a document failed", e))?
+            .ok_or_else(AppError::internal)?;
         self.queue
             .enqueue(
                 &txn,
@@ -308,7 +316,7 @@ impl KnowledgeBase {
             .map_err(|e| internal("committing a document failed", e))?;
         // Enqueue woke the workers before the commit; wake them again now the job is visible.
         self.queue.wake().notify_waiters();
-        Ok(())
+        Ok(stored)
     }
 
     pub async fn summary_of(&self, id: i32) -> Result<documents::Summary, AppError> {

@@ -210,10 +210,11 @@ impl Knowledge for KnowledgeService {
         )
         .await
         .map_err(db_failed)?;
-        self.kb
+        let stored = self
+            .kb
             .start_processing(txn, document.id, document.version)
             .await?;
-        Ok(document_view(self.kb.summary_of(document.id).await?))
+        Ok(document_view(stored))
     }
 
     async fn update_entry(&self, id: i32, entry: EntryInput) -> Result<DocumentView, AppError> {
@@ -236,8 +237,8 @@ impl Knowledge for KnowledgeService {
         )
         .await
         .map_err(db_failed)?;
-        self.kb.start_processing(txn, id, version).await?;
-        Ok(document_view(self.kb.summary_of(id).await?))
+        let stored = self.kb.start_processing(txn, id, version).await?;
+        Ok(document_view(stored))
     }
 
     async fn passages(&self, ids: Vec<i32>) -> Result<Vec<CitedPassage>, AppError> {
