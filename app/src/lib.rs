@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("prompts") view={Lazy::<routes::PromptsRoute>::new()} />
                     <Route path=path!("ai") view={Lazy::<routes::AiRoute>::new()} />
                     <Route path=path!("simulator") view={Lazy::<routes::SimulatorRoute>::new()} />
+                    <Route path=path!("analytics") view={Lazy::<routes::AnalyticsRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -10,6 +10,7 @@ use crate::model::{
     AiBehaviour, AiSettings, ModelPrice, PromptTemplateView, ProviderInput, SimulatorState,
     TemplateInput, TryInput, TryResult, UsageRow,
 };
+use crate::model::{AnalyticsQuery, AnalyticsReport};
 use crate::model::{
     AuthState, ConversationQuery, ConversationSummary, DocumentDetail, DocumentMeta, DocumentView,
     EntryInput, Health, KnowledgeQuery, Library, MessageView, Overview, OwnerId, OwnerView, Page,
@@ -140,6 +141,13 @@ pub trait Assistant: Send + Sync {
     async fn models(&self, provider: ProviderInput) -> Result<Vec<String>, AppError>;
     /// Tokens and cost per day and model over the last `days` days.
     async fn usage(&self, days: u32) -> Result<Vec<UsageRow>, AppError>;
+}
+
+/// Figures about the assistant's work.
+#[async_trait]
+pub trait Analytics: Send + Sync {
+    /// Messages, response times, spend and knowledge gaps of a range of days.
+    async fn report(&self, query: AnalyticsQuery) -> Result<AnalyticsReport, AppError>;
 }
 
 /// The simulator: chat as a test customer through the real pipeline.

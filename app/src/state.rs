@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::ports::{Accounts, Assistant, Inbox, Knowledge, Prompts, Simulator, System};
+use crate::ports::{Accounts, Analytics, Assistant, Inbox, Knowledge, Prompts, Simulator, System};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +17,7 @@ pub struct AppState {
     pub prompts: Arc<dyn Prompts>,
     pub assistant: Arc<dyn Assistant>,
     pub simulator: Arc<dyn Simulator>,
+    pub analytics: Arc<dyn Analytics>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_initial_schema;
 mod m20261126_000002_pending_statuses;
 mod m20261126_000003_ai_engine;
+mod m20261126_000004_analytics;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_initial_schema::Migration),
             Box::new(m20261126_000002_pending_statuses::Migration),
             Box::new(m20261126_000003_ai_engine::Migration),
+            Box::new(m20261126_000004_analytics::Migration),
         ]
     }
 }

@@ -52,7 +52,7 @@ fn string<T: IntoIden>(col: T, len: u32) -> ColumnDef {
     ColumnDef::new(col).string_len(len).not_null().to_owned()
 }
 
-fn string_null<T: IntoIden>(col: T, len: u32) -> ColumnDef {
+pub(crate) fn string_null<T: IntoIden>(col: T, len: u32) -> ColumnDef {
     ColumnDef::new(col).string_len(len).null().to_owned()
 }
 
@@ -72,7 +72,7 @@ fn big_null<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).big_integer().null().to_owned()
 }
 
-fn flag<T: IntoIden>(col: T, default: bool) -> ColumnDef {
+pub(crate) fn flag<T: IntoIden>(col: T, default: bool) -> ColumnDef {
     ColumnDef::new(col)
         .boolean()
         .not_null()
@@ -94,7 +94,7 @@ fn fk(
         .to_owned()
 }
 
-fn index(
+pub(crate) fn index(
     name: &str,
     table: impl IntoIden + 'static,
     cols: &[&'static str],

@@ -22,7 +22,7 @@ impl MigrationName for Migration {
 }
 
 /// Adds one column (SQLite's ALTER TABLE adds one at a time).
-async fn add(
+pub(crate) async fn add(
     m: &SchemaManager<'_>,
     table: impl IntoIden + 'static,
     column: ColumnDef,
@@ -37,7 +37,7 @@ async fn add(
     .await
 }
 
-async fn remove(
+pub(crate) async fn remove(
     m: &SchemaManager<'_>,
     table: impl IntoIden + 'static,
     column: impl IntoIden + 'static,

@@ -3,6 +3,7 @@
 //! [`run`] is the whole server; tests call it on port 0 (see `tests/common`).
 
 pub mod ai;
+pub mod analytics;
 pub mod auth;
 pub mod cli;
 pub mod config;

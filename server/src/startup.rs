@@ -34,10 +34,10 @@ use crate::config::Config;
 use crate::db;
 use crate::db::prompt_templates;
 use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
-use crate::http::export;
 use crate::http::health::health;
 use crate::http::limits::{limit_api_body, limit_webhook_body};
 use crate::http::media_file::{self, MediaFiles};
+use crate::http::{analytics_export, export};
 use crate::jobs::{Queue, Worker};
 use crate::knowledge::index::Opened;
 use crate::knowledge::pipeline::ExtractDocument;
@@ -46,6 +46,7 @@ use crate::realtime::push::{self, PushState};
 use crate::realtime::{self, Bus};
 use crate::services::accounts::AccountsService;
 use crate::services::ai::AiService;
+use crate::services::analytics::AnalyticsService;
 use crate::services::inbox::InboxService;
 use crate::services::knowledge::KnowledgeService;
 use crate::services::system::SystemService;
@@ -218,6 +219,7 @@ impl Application {
             engine,
             inbox.clone(),
         ));
+        let analytics = Arc::new(AnalyticsService::new(db.clone()));
         let state = AppState {
             leptos_options,
             accounts: accounts.clone(),
@@ -227,6 +229,7 @@ impl Application {
             prompts: ai.clone(),
             assistant: ai.clone(),
             simulator: ai,
+            analytics: analytics.clone(),
         };
 
         let sessions = SessionManagerLayer::new(DbSessionStore::new(db.clone()))
@@ -280,6 +283,10 @@ impl Application {
             .route(
                 "/api/inbox/conversations/{conversation_id}/export",
                 get(export::export).with_state(inbox_service),
+            )
+            .route(
+                "/api/analytics/export",
+                get(analytics_export::export).with_state(analytics),
             )
             // An API path that matches nothing answers JSON, not the HTML 404 page.
             .route("/api/{*path}", any(api_not_found))

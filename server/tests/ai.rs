@@ -379,6 +379,23 @@ async fn nothing_relevant_without_a_provider_hands_off(engine: Engine) {
         .handoff_reason
         .unwrap_or_default()
         .contains("knowledge base"));
+    // Each answer records how it came about; the unanswered question is a knowledge gap.
+    let modes: Vec<(Option<String>, bool)> = ai_messages(&s)
+        .await
+        .into_iter()
+        .map(|m| (m.answer_mode, m.knowledge_gap))
+        .collect();
+    assert_eq!(
+        modes,
+        vec![
+            (Some("extractive".to_owned()), false),
+            (Some("handoff".to_owned()), true)
+        ]
+    );
+    let report = json(s.app.post("/api/analytics/report", json!({})).await).await;
+    assert_eq!(report["totals"]["handoffs"], 1, "{report}");
+    assert_eq!(report["gaps"][0]["question"], "Can I pay with bitcoin?");
+    assert_eq!(report["gaps"][0]["conversation_ids"], json!([c.id]));
     // Handed off: the bot stays quiet.
     customer_writes(&s, "wamid.n3", "hello?").await;
     settle(&s).await;

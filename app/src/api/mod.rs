@@ -5,6 +5,7 @@
 //! [`PUBLIC_ENDPOINTS`] (the server's auth layer enforces this before the function runs).
 
 pub mod ai;
+pub mod analytics;
 pub mod auth;
 pub mod inbox;
 pub mod knowledge;

@@ -22,6 +22,7 @@ const NAV: &[(&str, &str)] = &[
     ("/prompts", "Prompts"),
     ("/ai", "AI"),
     ("/simulator", "Simulator"),
+    ("/analytics", "Analytics"),
 ];
 
 #[component]

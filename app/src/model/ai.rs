@@ -80,6 +80,24 @@ pub enum AnswerMode {
     Declined,
 }
 
+impl AnswerMode {
+    pub const ALL: [Self; 4] = [Self::Model, Self::Extractive, Self::Handoff, Self::Declined];
+
+    /// The name stored in `messages.answer_mode` (the same as its JSON form).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Model => "model",
+            Self::Extractive => "extractive",
+            Self::Handoff => "handoff",
+            Self::Declined => "declined",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
 /// One call to one provider in the fallback chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptView {

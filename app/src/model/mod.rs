@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 mod ai;
+mod analytics;
 mod inbox;
 pub use ai::*;
+pub use analytics::*;
 pub use inbox::*;
 
 pub type OwnerId = i32;
@@ -254,6 +256,12 @@ pub struct AiDetails {
     pub latency_ms: i32,
     /// Knowledge passages (chunk ids) it was given.
     pub passages: Vec<i32>,
+    /// How the answer came about (absent on messages from before it was recorded).
+    #[serde(default)]
+    pub mode: Option<AnswerMode>,
+    /// The knowledge base could not answer the question (see analytics' knowledge gaps).
+    #[serde(default)]
+    pub knowledge_gap: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

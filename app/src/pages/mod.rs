@@ -1,5 +1,6 @@
 mod account;
 mod ai;
+mod analytics;
 mod home;
 mod inbox;
 mod knowledge;
@@ -12,6 +13,7 @@ mod simulator;
 
 pub use account::AccountPage;
 pub use ai::AiPage;
+pub use analytics::AnalyticsPage;
 pub use home::HomePage;
 pub use inbox::{Attention, InboxPage};
 pub use knowledge::{DocumentPage, KnowledgePage};

@@ -33,6 +33,7 @@ lazy_page! {
     DocumentRoute => super::DocumentPage,
     PromptsRoute => super::PromptsPage,
     AiRoute => super::AiPage,
+    AnalyticsRoute => super::AnalyticsPage,
     SimulatorRoute => super::SimulatorPage,
     AccountRoute => super::AccountPage,
 }

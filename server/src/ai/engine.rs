@@ -79,6 +79,8 @@ pub struct Answer {
     pub attempts: Vec<Attempt>,
     pub handoff_reason: Option<String>,
     pub latency: Duration,
+    /// Whether the best passage reached the relevance threshold.
+    pub relevant: bool,
 }
 
 impl Answer {
@@ -91,6 +93,7 @@ impl Answer {
             attempts: Vec::new(),
             handoff_reason: None,
             latency: Duration::ZERO,
+            relevant: false,
         }
     }
 
@@ -114,6 +117,16 @@ impl Answer {
 
     pub fn cited(&self) -> Vec<i32> {
         self.passages.iter().map(|h| h.chunk_id).collect()
+    }
+
+    /// A question the knowledge base could not answer: analytics lists these so the owner can
+    /// add what is missing. A declined topic is the owner's choice, not a gap.
+    pub fn knowledge_gap(&self) -> bool {
+        match self.mode {
+            AnswerMode::Handoff => true,
+            AnswerMode::Model | AnswerMode::Extractive => !self.relevant,
+            AnswerMode::Declined => false,
+        }
     }
 }
 
@@ -291,6 +304,7 @@ impl Engine {
             attempts: Vec::new(),
             handoff_reason: None,
             latency: Duration::ZERO,
+            relevant,
         };
         if !chain.is_empty() {
             answer.attempts = i
@@ -683,6 +697,8 @@ impl Outcome {
                     cost_micros: cost,
                     latency_ms: i32::try_from(answer.latency.as_millis()).unwrap_or(i32::MAX),
                     passages: answer.cited(),
+                    mode: Some(answer.mode.clone()),
+                    knowledge_gap: answer.knowledge_gap(),
                 }
             }
             _ => AiDetails {
@@ -696,6 +712,8 @@ impl Outcome {
                 cost_micros: cost,
                 latency_ms: i32::try_from(answer.latency.as_millis()).unwrap_or(i32::MAX),
                 passages: answer.cited(),
+                mode: Some(answer.mode.clone()),
+                knowledge_gap: answer.knowledge_gap(),
                 ..AiDetails::default()
             },
         };

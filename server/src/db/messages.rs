@@ -126,6 +126,12 @@ pub async fn insert_outbound(
             .as_ref()
             .and_then(|a| serde_json::to_string(&a.passages).ok())
             .unwrap_or_else(|| "[]".to_owned())),
+        answer_mode: Set(new
+            .ai
+            .as_ref()
+            .and_then(|a| a.mode.as_ref())
+            .map(|m| m.as_str().to_owned())),
+        knowledge_gap: Set(new.ai.as_ref().is_some_and(|a| a.knowledge_gap)),
         sent_at: Set(now),
         created_at: Set(now),
         ..Default::default()

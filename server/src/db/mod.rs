@@ -1,5 +1,6 @@
 //! The database: connection, entities, repositories. The only place that writes SQL.
 
+pub mod analytics;
 pub mod chunks;
 pub mod conversations;
 pub mod customers;

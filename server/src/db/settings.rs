@@ -9,6 +9,8 @@ use super::entities::setting;
 /// Keys used across the server, in one place.
 pub mod keys {
     pub const BUSINESS_NAME: &str = "business.name";
+    /// IANA time zone of the business (default "UTC"): analytics' days start at its midnight.
+    pub const BUSINESS_TIMEZONE: &str = "business.timezone";
     /// Written once, in the same transaction as the first owner: a second setup collides on it.
     pub const SETUP_DONE: &str = "setup.done";
     /// WhatsApp messages per second this server sends at most (Meta's default cap is 80).

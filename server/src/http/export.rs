@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::csv::table;
 use super::stored_file::attachment;
 use crate::error::respond;
 use crate::services::inbox::{Export, InboxService};
@@ -67,39 +68,31 @@ fn author(message: &MessageView, customer: &str) -> String {
     }
 }
 
-/// One field: quoted when it holds a comma, a quote or a line break; a leading `=`, `+`, `-` or
-/// `@` is neutralised so a spreadsheet never runs a customer's text as a formula.
-fn field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
 fn csv(messages: &[MessageView]) -> String {
-    let mut out = String::from("id,sent_at,direction,sender,kind,status,body,error\r\n");
-    for m in messages {
-        let row = [
-            m.id.to_string(),
-            m.sent_at.clone(),
-            m.direction.clone(),
-            m.sender.clone(),
-            m.kind.clone(),
-            m.status.clone(),
-            m.body.clone(),
-            m.error.clone().unwrap_or_default(),
-        ];
-        let fields: Vec<String> = row.iter().map(|v| field(v)).collect();
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
-    }
-    out
+    table(
+        &[
+            "id",
+            "sent_at",
+            "direction",
+            "sender",
+            "kind",
+            "status",
+            "body",
+            "error",
+        ],
+        messages.iter().map(|m| {
+            vec![
+                m.id.to_string(),
+                m.sent_at.clone(),
+                m.direction.clone(),
+                m.sender.clone(),
+                m.kind.clone(),
+                m.status.clone(),
+                m.body.clone(),
+                m.error.clone().unwrap_or_default(),
+            ]
+        }),
+    )
 }
 
 fn transcript(export: &Export) -> String {
@@ -127,19 +120,4 @@ fn transcript(export: &Export) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_never_formulas() {
-        assert_eq!(field("plain"), "plain");
-        assert_eq!(field("a, b"), "\"a, b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(field("-5"), "'-5");
-    }
 }

@@ -4,9 +4,9 @@ use app::error::AppError;
 use std::path::{Path, PathBuf};
 
 use app::model::{
-    AiDetails, BulkAction, Change, ConversationQuery, ConversationSummary, ConversationUsage,
-    CustomerInput, CustomerProfile, MessageView, Page, TemplateMessage, Thread, WaTemplate,
-    CONVERSATION_STATUSES,
+    AiDetails, AnswerMode, BulkAction, Change, ConversationQuery, ConversationSummary,
+    ConversationUsage, CustomerInput, CustomerProfile, MessageView, Page, TemplateMessage, Thread,
+    WaTemplate, CONVERSATION_STATUSES,
 };
 use app::ports::Inbox;
 use app::validate;
@@ -201,6 +201,8 @@ pub(crate) fn view(row: &message::Model) -> MessageView {
             cost_micros: row.cost_micros.unwrap_or(0),
             latency_ms: row.latency_ms.unwrap_or(0),
             passages: serde_json::from_str(&row.cited_chunk_ids).unwrap_or_default(),
+            mode: row.answer_mode.as_deref().and_then(AnswerMode::parse),
+            knowledge_gap: row.knowledge_gap,
         }),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod ai;
+pub mod analytics;
 pub mod inbox;
 pub mod knowledge;
 pub mod system;

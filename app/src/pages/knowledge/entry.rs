@@ -45,10 +45,16 @@ impl Fields {
     }
 }
 
-/// "Write an entry", folded away until wanted.
+/// "Write an entry", folded away until wanted. Opened with the question filled in when the
+/// address asks for it (`/knowledge?faq=…`, from analytics' knowledge gaps).
 #[component]
 pub fn EntryForm(changed: Callback<()>) -> impl IntoView {
     let fields = Fields::new("faq");
+    let asked = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("faq"));
+    let open = asked.is_some();
+    if let Some(question) = asked {
+        fields.title.set(question);
+    }
     let action = ServerAction::<SaveEntry>::new();
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
@@ -57,7 +63,7 @@ pub fn EntryForm(changed: Callback<()>) -> impl IntoView {
         }
     });
     view! {
-        <details class="card entry">
+        <details class="card entry" open=open>
             <summary>
                 <h2>"Write an entry"</h2>
             </summary>

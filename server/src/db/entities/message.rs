@@ -33,6 +33,8 @@ pub struct Model {
     pub cost_micros: Option<i64>,
     pub latency_ms: Option<i32>,
     pub cited_chunk_ids: String,
+    pub answer_mode: Option<String>,
+    pub knowledge_gap: bool,
     pub sent_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
 }

@@ -1,5 +1,6 @@
 //! SeaORM entities, one per table, matching `migration/`.
 
+pub mod audit;
 pub mod chunk;
 pub mod conversation;
 pub mod customer;
