@@ -10,7 +10,7 @@ use crate::model::{
     AiBehaviour, AiSettings, ModelPrice, PromptTemplateView, ProviderInput, SimulatorState,
     TemplateInput, TryInput, TryResult, UsageRow,
 };
-use crate::model::{AnalyticsQuery, AnalyticsReport};
+use crate::model::{AnalyticsQuery, AnalyticsReport, AuditEntry};
 use crate::model::{
     AuthState, ConversationQuery, ConversationSummary, DocumentDetail, DocumentMeta, DocumentView,
     EntryInput, Health, KnowledgeQuery, Library, MessageView, Overview, OwnerId, OwnerView, Page,
@@ -148,6 +148,15 @@ pub trait Assistant: Send + Sync {
 pub trait Analytics: Send + Sync {
     /// Messages, response times, spend and knowledge gaps of a range of days.
     async fn report(&self, query: AnalyticsQuery) -> Result<AnalyticsReport, AppError>;
+}
+
+/// The audit log of the owner's actions.
+#[async_trait]
+pub trait Audit: Send + Sync {
+    /// Records an action. Never fails the action it records: a problem is logged.
+    async fn record(&self, owner: Option<OwnerId>, ip: &str, action: &'static str, detail: String);
+    /// Entries older than entry `before` (the newest when `None`), newest first.
+    async fn entries(&self, before: Option<i32>) -> Result<Page<AuditEntry>, AppError>;
 }
 
 /// The simulator: chat as a test customer through the real pipeline.

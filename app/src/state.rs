@@ -5,7 +5,9 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::ports::{Accounts, Analytics, Assistant, Inbox, Knowledge, Prompts, Simulator, System};
+use crate::ports::{
+    Accounts, Analytics, Assistant, Audit, Inbox, Knowledge, Prompts, Simulator, System,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,6 +20,7 @@ pub struct AppState {
     pub assistant: Arc<dyn Assistant>,
     pub simulator: Arc<dyn Simulator>,
     pub analytics: Arc<dyn Analytics>,
+    pub audit: Arc<dyn Audit>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

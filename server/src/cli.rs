@@ -1,6 +1,8 @@
-//! The command line: `serve` (default), `migrate`, `reset-password`.
+//! The command line: `serve` (default), `migrate`, `reset-password`, `backup`, `restore`,
+//! `simulate`.
 
 use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use migration::MigratorTrait;
@@ -19,6 +21,12 @@ Usage:
   replydesk reset-password --email EMAIL   Set a new owner password read from standard input
                                            (or generated and printed when none is given)
                                            and log out every session of that owner
+  replydesk backup FILE                    Write the database and the files under DATA_DIR
+                                           to FILE (a zip; safe while the server runs)
+  replydesk restore FILE [--replace]       Restore a backup into DATABASE_URL and DATA_DIR
+                                           (SQLite or PostgreSQL, whichever made it); refuses
+                                           a database with data unless --replace. Stop the
+                                           server first
   replydesk simulate [options]             Post signed WhatsApp webhook deliveries to a
                                            server, and report throughput and latency
                                            (replydesk simulate --help)
@@ -31,6 +39,8 @@ pub enum Command {
     Serve,
     Migrate { status_only: bool },
     ResetPassword { email: String },
+    Backup { file: PathBuf },
+    Restore { file: PathBuf, replace: bool },
     Simulate(crate::simulate::Options),
     SimulateHelp,
     Help,
@@ -54,6 +64,19 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             email: flag.trim_start_matches("--email=").to_owned(),
         }),
         ["reset-password", ..] => Err("reset-password needs --email EMAIL".to_owned()),
+        ["backup", file] => Ok(Command::Backup { file: file.into() }),
+        ["backup", ..] => Err("backup needs the FILE to write".to_owned()),
+        ["restore", file] | ["restore", file, "--replace"] | ["restore", "--replace", file]
+            if !file.starts_with("--") =>
+        {
+            Ok(Command::Restore {
+                file: file.into(),
+                replace: words.contains(&"--replace"),
+            })
+        }
+        ["restore", ..] => {
+            Err("restore needs the backup FILE (and optionally --replace)".to_owned())
+        }
         ["simulate", "--help" | "-h"] => Ok(Command::SimulateHelp),
         ["simulate", rest @ ..] => crate::simulate::parse(rest).map(Command::Simulate),
         _ => Err(format!("unknown command: {}\n\n{USAGE}", words.join(" "))),
@@ -83,6 +106,39 @@ pub async fn simulate(config: &Config, options: &crate::simulate::Options) -> an
             report.failed
         );
     }
+    Ok(())
+}
+
+pub async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    let manifest = crate::backup::create(&db, &config.data_dir, file)
+        .await
+        .with_context(|| format!("writing the backup to {}", file.display()))?;
+    db.close().await?;
+    let rows: u64 = manifest.tables.values().sum();
+    println!(
+        "Backup written to {}: {rows} rows from {}, {} files.",
+        file.display(),
+        manifest.engine,
+        manifest.files
+    );
+    Ok(())
+}
+
+pub async fn restore(config: &Config, file: &Path, replace: bool) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    let manifest = crate::backup::restore(&db, &config.data_dir, file, replace)
+        .await
+        .with_context(|| format!("restoring {}", file.display()))?;
+    db.close().await?;
+    let rows: u64 = manifest.tables.values().sum();
+    println!(
+        "Restored {rows} rows and {} files from a {} backup of {} into {}. The search index is rebuilt when the server starts; everybody signs in again.",
+        manifest.files,
+        manifest.engine,
+        manifest.created_at.format("%Y-%m-%d %H:%M UTC"),
+        config.database_url_redacted()
+    );
     Ok(())
 }
 
@@ -154,6 +210,29 @@ mod tests {
             })
         );
         assert!(parse_words(&["reset-password"]).is_err());
+        assert_eq!(
+            parse_words(&["backup", "b.zip"]),
+            Ok(Command::Backup {
+                file: "b.zip".into()
+            })
+        );
+        assert_eq!(
+            parse_words(&["restore", "--replace", "b.zip"]),
+            Ok(Command::Restore {
+                file: "b.zip".into(),
+                replace: true
+            })
+        );
+        assert_eq!(
+            parse_words(&["restore", "b.zip"]),
+            Ok(Command::Restore {
+                file: "b.zip".into(),
+                replace: false
+            })
+        );
+        assert!(parse_words(&["restore"]).is_err());
+        assert!(parse_words(&["restore", "--replace"]).is_err());
+        assert!(parse_words(&["backup"]).is_err());
         assert!(parse_words(&["frobnicate"]).is_err());
         assert_eq!(parse_words(&["--version"]), Ok(Command::Version));
     }

@@ -5,6 +5,7 @@
 pub mod ai;
 pub mod analytics;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -50,6 +50,10 @@ fn main() -> ExitCode {
         match command {
             Command::Migrate { status_only } => report(cli::migrate(&config, status_only).await),
             Command::ResetPassword { email } => report(cli::reset_password(&config, &email).await),
+            Command::Backup { file } => report(cli::backup(&config, &file).await),
+            Command::Restore { file, replace } => {
+                report(cli::restore(&config, &file, replace).await)
+            }
             Command::Simulate(options) => report(cli::simulate(&config, &options).await),
             _ => serve(config).await,
         }

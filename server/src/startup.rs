@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ports::{Inbox, System};
+use app::ports::{Audit, Inbox, System};
 use app::state::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
@@ -15,7 +15,7 @@ use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::{any, get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use leptos::config::get_configuration;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -33,6 +33,7 @@ use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
 use crate::db;
 use crate::db::prompt_templates;
+use crate::http::backup_download::{self, Backups};
 use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
 use crate::http::health::health;
 use crate::http::limits::{limit_api_body, limit_webhook_body};
@@ -47,6 +48,7 @@ use crate::realtime::{self, Bus};
 use crate::services::accounts::AccountsService;
 use crate::services::ai::AiService;
 use crate::services::analytics::AnalyticsService;
+use crate::services::audit::AuditService;
 use crate::services::inbox::InboxService;
 use crate::services::knowledge::KnowledgeService;
 use crate::services::system::SystemService;
@@ -220,6 +222,7 @@ impl Application {
             inbox.clone(),
         ));
         let analytics = Arc::new(AnalyticsService::new(db.clone()));
+        let audit = Arc::new(AuditService::new(db.clone()));
         let state = AppState {
             leptos_options,
             accounts: accounts.clone(),
@@ -230,6 +233,7 @@ impl Application {
             assistant: ai.clone(),
             simulator: ai,
             analytics: analytics.clone(),
+            audit: audit.clone(),
         };
 
         let sessions = SessionManagerLayer::new(DbSessionStore::new(db.clone()))
@@ -288,6 +292,13 @@ impl Application {
                 "/api/analytics/export",
                 get(analytics_export::export).with_state(analytics),
             )
+            .route(
+                "/api/settings/backup",
+                get(backup_download::download).with_state(Arc::new(Backups {
+                    db: db.clone(),
+                    data_dir: config.data_dir.clone(),
+                })),
+            )
             // An API path that matches nothing answers JSON, not the HTML 404 page.
             .route("/api/{*path}", any(api_not_found))
             .route_layer(from_fn(limit_api_body))
@@ -319,6 +330,7 @@ impl Application {
                     .with_state(webhook),
             )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(Extension(audit as Arc<dyn Audit>))
             .layer(from_fn_with_state(allowed_origin, refuse_cross_site))
             .layer(CompressionLayer::new())
             .with_state(state);

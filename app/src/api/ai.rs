@@ -41,8 +41,16 @@ pub async fn delete_prompt_template(id: i32) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "prompts/activate", input = Json, output = Json)]
 pub async fn activate_prompt_template(id: i32) -> Result<(), AppError> {
-    super::caller()?.owner()?;
-    super::state()?.prompts.activate(id).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let result = super::state()?.prompts.activate(id).await;
+    super::audited(
+        &caller,
+        "settings_changed",
+        format!("Active prompt template: #{id}"),
+        result,
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "prompts/preview", input = Json, output = Json)]
@@ -65,20 +73,32 @@ pub async fn load_ai_settings() -> Result<AiSettings, AppError> {
 
 #[server(prefix = "/api", endpoint = "ai/chain", input = Json, output = Json)]
 pub async fn save_ai_chain(chain: Vec<ProviderInput>) -> Result<AiSettings, AppError> {
-    super::caller()?.owner()?;
-    super::state()?.assistant.save_chain(chain).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let result = super::state()?.assistant.save_chain(chain).await;
+    super::audited(
+        &caller,
+        "settings_changed",
+        "AI providers and fallback order",
+        result,
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "ai/behaviour", input = Json, output = Json)]
 pub async fn save_ai_behaviour(behaviour: AiBehaviour) -> Result<AiSettings, AppError> {
-    super::caller()?.owner()?;
-    super::state()?.assistant.save_behaviour(behaviour).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let result = super::state()?.assistant.save_behaviour(behaviour).await;
+    super::audited(&caller, "settings_changed", "AI behaviour", result).await
 }
 
 #[server(prefix = "/api", endpoint = "ai/prices", input = Json, output = Json)]
 pub async fn save_ai_prices(prices: Vec<ModelPrice>) -> Result<AiSettings, AppError> {
-    super::caller()?.owner()?;
-    super::state()?.assistant.save_prices(prices).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let result = super::state()?.assistant.save_prices(prices).await;
+    super::audited(&caller, "settings_changed", "Model prices", result).await
 }
 
 #[server(prefix = "/api", endpoint = "ai/models", input = Json, output = Json)]

@@ -26,20 +26,28 @@ pub async fn login(email: String, password: String) -> Result<OwnerView, AppErro
         .login(&email, &password, &caller.ip)
         .await?;
     caller.session.sign_in(owner.id).await?;
+    let signed_in = crate::ports::Caller {
+        owner: Some(owner.id),
+        ..caller
+    };
+    super::audit(&signed_in, "signed_in", owner.email.clone()).await;
     Ok(owner)
 }
 
 #[server(prefix = "/api", endpoint = "auth/logout", input = Json, output = Json)]
 pub async fn logout() -> Result<(), AppError> {
-    super::caller()?.session.sign_out().await
+    let caller = super::caller()?;
+    let result = caller.session.sign_out().await;
+    super::audited(&caller, "signed_out", "", result).await
 }
 
 #[server(prefix = "/api", endpoint = "auth/change-password", input = Json, output = Json)]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     let caller = super::caller()?;
     let keep = caller.session.id();
-    super::state()?
+    let result = super::state()?
         .accounts
         .change_password(caller.owner()?, &current, &new, keep.as_deref())
-        .await
+        .await;
+    super::audited(&caller, "password_changed", "", result).await
 }

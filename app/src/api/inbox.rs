@@ -64,8 +64,19 @@ pub async fn set_conversation_status(conversation_id: i32, status: String) -> Re
 
 #[server(prefix = "/api", endpoint = "inbox/set-ai", input = Json, output = Json)]
 pub async fn set_conversation_ai(conversation_id: i32, enabled: bool) -> Result<(), AppError> {
-    super::caller()?.owner()?;
-    super::state()?.inbox.set_ai(conversation_id, enabled).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let result = super::state()?.inbox.set_ai(conversation_id, enabled).await;
+    super::audited(
+        &caller,
+        "ai_switched",
+        format!(
+            "Conversation #{conversation_id}: AI {}",
+            if enabled { "on" } else { "off" }
+        ),
+        result,
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "inbox/set-priority", input = Json, output = Json)]
@@ -83,8 +94,22 @@ pub async fn set_conversation_priority(
 /// One action on several conversations; answers how many changed.
 #[server(prefix = "/api", endpoint = "inbox/bulk", input = Json, output = Json)]
 pub async fn bulk_update(conversation_ids: Vec<i32>, action: BulkAction) -> Result<u32, AppError> {
-    super::caller()?.owner()?;
-    super::state()?.inbox.bulk(conversation_ids, action).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let switch = match action {
+        BulkAction::AiOn => Some("on"),
+        BulkAction::AiOff => Some("off"),
+        _ => None,
+    };
+    let count = conversation_ids.len();
+    let result = super::state()?.inbox.bulk(conversation_ids, action).await;
+    match switch {
+        Some(state) => {
+            let detail = format!("{count} conversations: AI {state}");
+            super::audited(&caller, "ai_switched", detail, result).await
+        }
+        None => result,
+    }
 }
 
 #[server(prefix = "/api", endpoint = "inbox/customer", input = Json, output = Json)]
@@ -107,8 +132,16 @@ pub async fn update_customer(
 
 #[server(prefix = "/api", endpoint = "inbox/customer/erase", input = Json, output = Json)]
 pub async fn erase_customer(conversation_id: i32) -> Result<(), AppError> {
-    super::caller()?.owner()?;
-    super::state()?.inbox.erase_customer(conversation_id).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let result = super::state()?.inbox.erase_customer(conversation_id).await;
+    super::audited(
+        &caller,
+        "customer_erased",
+        format!("The customer of conversation #{conversation_id}"),
+        result,
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "inbox/retry", input = Json, output = Json)]
@@ -137,8 +170,10 @@ pub async fn list_wa_templates() -> Result<Vec<WaTemplate>, AppError> {
 
 #[server(prefix = "/api", endpoint = "inbox/templates/save", input = Json, output = Json)]
 pub async fn save_wa_templates(templates: Vec<WaTemplate>) -> Result<Vec<WaTemplate>, AppError> {
-    super::caller()?.owner()?;
-    super::state()?.inbox.save_wa_templates(templates).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let result = super::state()?.inbox.save_wa_templates(templates).await;
+    super::audited(&caller, "settings_changed", "WhatsApp templates", result).await
 }
 
 /// The knowledge passages an AI message was given.

@@ -26,8 +26,16 @@ pub async fn update_document(id: i32, meta: DocumentMeta) -> Result<DocumentView
 
 #[server(prefix = "/api", endpoint = "knowledge/delete", input = Json, output = Json)]
 pub async fn delete_document(id: i32) -> Result<(), AppError> {
-    super::caller()?.owner()?;
-    super::state()?.knowledge.delete(id).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let result = super::state()?.knowledge.delete(id).await;
+    super::audited(
+        &caller,
+        "document_deleted",
+        format!("Document #{id}"),
+        result,
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "knowledge/entry", input = Json, output = Json)]
@@ -35,12 +43,15 @@ pub async fn save_entry(
     #[server(default)] id: Option<i32>,
     entry: EntryInput,
 ) -> Result<DocumentView, AppError> {
-    super::caller()?.owner()?;
+    let caller = super::caller()?;
+    caller.owner()?;
     let knowledge = super::state()?.knowledge;
-    match id {
+    let title = entry.title.clone();
+    let result = match id {
         Some(id) => knowledge.update_entry(id, entry).await,
         None => knowledge.create_entry(entry).await,
-    }
+    };
+    super::audited(&caller, "document_saved", title, result).await
 }
 
 #[server(prefix = "/api", endpoint = "knowledge/search", input = Json, output = Json)]
@@ -51,6 +62,9 @@ pub async fn search_knowledge(query: KnowledgeQuery) -> Result<Vec<SearchHit>, A
 
 #[server(prefix = "/api", endpoint = "knowledge/language", input = Json, output = Json)]
 pub async fn set_knowledge_language(language: String) -> Result<(), AppError> {
-    super::caller()?.owner()?;
-    super::state()?.knowledge.set_language(language).await
+    let caller = super::caller()?;
+    caller.owner()?;
+    let detail = format!("Search language: {language}");
+    let result = super::state()?.knowledge.set_language(language).await;
+    super::audited(&caller, "settings_changed", detail, result).await
 }

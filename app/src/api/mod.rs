@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod auth;
 pub mod inbox;
 pub mod knowledge;
+pub mod settings;
 pub mod system;
 
 /// Server functions that work without a session. Everything else answers 401.
@@ -32,6 +33,29 @@ mod edge {
             .ok_or_else(AppError::unauthorized)
     }
 
+    /// Records an owner's action in the audit log (never fails the action).
+    pub async fn audit(caller: &Caller, action: &'static str, detail: impl Into<String>) {
+        if let Ok(state) = state() {
+            state
+                .audit
+                .record(caller.owner, &caller.ip, action, detail.into())
+                .await;
+        }
+    }
+
+    /// Passes `result` on, recording `action` in the audit log when it succeeded.
+    pub async fn audited<T>(
+        caller: &Caller,
+        action: &'static str,
+        detail: impl Into<String>,
+        result: Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        if result.is_ok() {
+            audit(caller, action, detail).await;
+        }
+        result
+    }
+
     /// Sets the HTTP status (and `Retry-After`) of a failed server function response.
     pub fn apply_error_status(err: &AppError) {
         let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
@@ -47,4 +71,4 @@ mod edge {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use edge::{apply_error_status, caller, state};
+pub(crate) use edge::{apply_error_status, audit, audited, caller, state};

@@ -4,9 +4,11 @@ use serde::{Deserialize, Serialize};
 
 mod ai;
 mod analytics;
+mod audit;
 mod inbox;
 pub use ai::*;
 pub use analytics::*;
+pub use audit::*;
 pub use inbox::*;
 
 pub type OwnerId = i32;

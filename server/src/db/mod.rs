@@ -1,6 +1,7 @@
 //! The database: connection, entities, repositories. The only place that writes SQL.
 
 pub mod analytics;
+pub mod audit;
 pub mod chunks;
 pub mod conversations;
 pub mod customers;

@@ -11,6 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::audited::Audited;
 use super::csv::{dollars, table};
 use super::stored_file::attachment;
 use crate::error::respond;
@@ -26,6 +27,7 @@ pub struct Params {
 
 pub async fn export(
     State(analytics): State<Arc<AnalyticsService>>,
+    audited: Audited,
     Query(params): Query<Params>,
 ) -> Response {
     let name = params.table.unwrap_or_default();
@@ -45,6 +47,8 @@ pub async fn export(
         Err(e) => return respond(&e),
     };
     let file = format!("analytics-{name}-{}-to-{}.csv", report.from, report.to);
+    let detail = format!("Analytics {name}, {} to {}", report.from, report.to);
+    audited.record("exported", detail).await;
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::audited::Audited;
 use super::csv::table;
 use super::stored_file::attachment;
 use crate::error::respond;
@@ -24,6 +25,7 @@ pub struct Format {
 
 pub async fn export(
     State(inbox): State<Arc<InboxService>>,
+    audited: Audited,
     Path(conversation_id): Path<i32>,
     Query(format): Query<Format>,
 ) -> Response {
@@ -43,6 +45,8 @@ pub async fn export(
             "application/json",
         ),
     };
+    let detail = format!("Conversation #{conversation_id} as {format}");
+    audited.record("exported", detail).await;
     let name = format!(
         "conversation-{conversation_id}-{}.{format}",
         export.customer.wa_id

@@ -18,6 +18,11 @@ pub async fn stream(path: &Path, headers: Vec<(HeaderName, String)>) -> Response
             "The file is missing from the data folder.",
         ));
     };
+    stream_open(file, headers)
+}
+
+/// Streams an open file (which may already be unlinked from its folder).
+pub fn stream_open(file: tokio::fs::File, headers: Vec<(HeaderName, String)>) -> Response {
     let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
     let all = headers
         .into_iter()

@@ -25,6 +25,7 @@ use super::pipeline::ExtractDocument;
 use super::KnowledgeBase;
 use crate::db::{self, documents};
 use crate::error::{internal, respond};
+use crate::http::audited::Audited;
 use crate::http::limits::declared_length;
 use crate::http::stored_file;
 use crate::jobs::Enqueue;
@@ -377,27 +378,32 @@ fn answer(result: Result<documents::Summary, AppError>, status: StatusCode) -> R
 
 pub async fn upload(
     State(kb): State<KnowledgeBase>,
+    audited: Audited,
     Query(params): Query<UploadParams>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    answer(
-        kb.upload(&params.name, &headers, body).await,
-        StatusCode::CREATED,
-    )
+    let result = kb.upload(&params.name, &headers, body).await;
+    if result.is_ok() {
+        audited.record("document_uploaded", params.name).await;
+    }
+    answer(result, StatusCode::CREATED)
 }
 
 pub async fn replace(
     State(kb): State<KnowledgeBase>,
+    audited: Audited,
     Path(id): Path<i32>,
     Query(params): Query<UploadParams>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    answer(
-        kb.replace(id, &params.name, &headers, body).await,
-        StatusCode::OK,
-    )
+    let result = kb.replace(id, &params.name, &headers, body).await;
+    if result.is_ok() {
+        let detail = format!("Document #{id}: {}", params.name);
+        audited.record("document_replaced", detail).await;
+    }
+    answer(result, StatusCode::OK)
 }
 
 /// The original file, as an attachment under its original name.

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod ai;
 pub mod analytics;
+pub mod audit;
 pub mod inbox;
 pub mod knowledge;
 pub mod system;
