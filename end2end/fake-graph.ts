@@ -1,9 +1,16 @@
 // Meta's Graph API for the browser tests: a real HTTP server on its own port that accepts
 // sends the way Meta does (a wamid for each message) and records them, so a test can read
-// what the dashboard sent (GET /_requests).
+// what the dashboard sent (GET /_requests). Like Meta, it refuses any token but TOKEN (the one
+// the suite saves in Settings) with error 190.
 import * as http from "node:http";
 
 export const GRAPH_PORT = Number(process.env.E2E_GRAPH_PORT ?? 3108);
+export const TOKEN = "e2e-access-token";
+const PHONE_ID = "301122334455667";
+
+const invalidToken = JSON.stringify({
+  error: { message: "Invalid OAuth access token - Cannot parse access token", type: "OAuthException", code: 190 },
+});
 
 export default async function globalSetup() {
   const received: unknown[] = [];
@@ -15,6 +22,17 @@ export default async function globalSetup() {
       res.setHeader("content-type", "application/json");
       if (req.method === "GET" && req.url === "/_requests") {
         res.end(JSON.stringify(received));
+        return;
+      }
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        res.statusCode = 401;
+        res.end(invalidToken);
+        return;
+      }
+      if (req.method === "GET" && req.url?.match(new RegExp(`^/v[0-9.]+/${PHONE_ID}\\?`))) {
+        res.end(
+          JSON.stringify({ display_phone_number: "+1 555-010-0199", verified_name: "Café Lima", quality_rating: "GREEN", id: PHONE_ID }),
+        );
         return;
       }
       if (req.method === "POST" && req.url?.endsWith("/messages")) {

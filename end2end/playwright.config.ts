@@ -58,7 +58,8 @@ export default defineConfig({
       // A WhatsApp number wired to the fake Graph API (fake-graph.ts).
       WHATSAPP_APP_SECRET: APP_SECRET,
       WHATSAPP_VERIFY_TOKEN: "e2e-verify-token",
-      WHATSAPP_ACCESS_TOKEN: "e2e-access-token",
+      // The access token is saved in Settings by the suite (helpers.ts), like an owner would.
+      SECRET_KEY: "e2e-secret-key-0123456789abcdef0123456789",
       WHATSAPP_PHONE_NUMBER_ID: "301122334455667",
       WHATSAPP_GRAPH_URL: `http://127.0.0.1:${GRAPH_PORT}`,
     },

@@ -74,6 +74,18 @@ mod imp {
             let _ = window.location().assign(url);
         }
     }
+
+    /// Puts `text` on the clipboard (the browser may refuse outside a secure context).
+    pub fn copy(text: &str) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(text);
+        }
+    }
+
+    /// This page's scheme, host and port ("https://shop.example.com").
+    pub fn origin() -> Option<String> {
+        web_sys::window().and_then(|w| w.location().origin().ok())
+    }
     /// Sends `file` as the raw body of a `method` request to `url`, reporting bytes sent, and
     /// returns the body of a 2xx answer, or the API's error. (`fetch` cannot report upload
     /// progress.)
@@ -434,6 +446,12 @@ mod imp {
 
     pub fn go_to(_url: &str) {}
 
+    pub fn copy(_text: &str) {}
+
+    pub fn origin() -> Option<String> {
+        None
+    }
+
     /// Server-side stand-in: there is no change stream to listen to while rendering.
     pub struct Listener;
 
@@ -475,8 +493,8 @@ pub fn on_changes(kinds: &'static [&'static str], on_change: impl Fn(String) + C
 }
 
 pub use imp::{
-    ask_notifications, go_to, listen, notification_permission, notify, now, set_theme,
-    stored_theme, tab_visible, Listener,
+    ask_notifications, copy, go_to, listen, notification_permission, notify, now, origin,
+    set_theme, stored_theme, tab_visible, Listener,
 };
 #[cfg(feature = "hydrate")]
 pub use imp::{files, send_file};

@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("ai") view={Lazy::<routes::AiRoute>::new()} />
                     <Route path=path!("simulator") view={Lazy::<routes::SimulatorRoute>::new()} />
                     <Route path=path!("analytics") view={Lazy::<routes::AnalyticsRoute>::new()} />
+                    <Route path=path!("settings") view={Lazy::<routes::SettingsRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -19,6 +19,9 @@ use crate::model::{
 use crate::model::{
     BulkAction, CitedPassage, CustomerInput, CustomerProfile, TemplateMessage, WaTemplate,
 };
+use crate::model::{
+    BusinessProfile, ConnectionCheck, GeneralSettings, ProviderCheck, SettingsView, WhatsAppInput,
+};
 
 /// The owner's account.
 #[async_trait]
@@ -139,6 +142,8 @@ pub trait Assistant: Send + Sync {
     async fn save_prices(&self, prices: Vec<ModelPrice>) -> Result<AiSettings, AppError>;
     /// The provider's models, for the picker.
     async fn models(&self, provider: ProviderInput) -> Result<Vec<String>, AppError>;
+    /// Asks the provider for a one-word answer: whether it answers, how fast, or why not.
+    async fn test_provider(&self, provider: ProviderInput) -> Result<ProviderCheck, AppError>;
     /// Tokens and cost per day and model over the last `days` days.
     async fn usage(&self, days: u32) -> Result<Vec<UsageRow>, AppError>;
 }
@@ -148,6 +153,18 @@ pub trait Assistant: Send + Sync {
 pub trait Analytics: Send + Sync {
     /// Messages, response times, spend and knowledge gaps of a range of days.
     async fn report(&self, query: AnalyticsQuery) -> Result<AnalyticsReport, AppError>;
+}
+
+/// The business profile, the WhatsApp number and general limits.
+#[async_trait]
+pub trait Settings: Send + Sync {
+    async fn settings(&self) -> Result<SettingsView, AppError>;
+    async fn save_business(&self, profile: BusinessProfile) -> Result<SettingsView, AppError>;
+    /// Values set in the environment are refused (they win anyway).
+    async fn save_whatsapp(&self, input: WhatsAppInput) -> Result<SettingsView, AppError>;
+    async fn save_general(&self, general: GeneralSettings) -> Result<SettingsView, AppError>;
+    /// Asks the Graph API about the configured number with the configured token.
+    async fn check_whatsapp(&self) -> Result<ConnectionCheck, AppError>;
 }
 
 /// The audit log of the owner's actions.

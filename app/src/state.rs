@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::ports::{
-    Accounts, Analytics, Assistant, Audit, Inbox, Knowledge, Prompts, Simulator, System,
+    Accounts, Analytics, Assistant, Audit, Inbox, Knowledge, Prompts, Settings, Simulator, System,
 };
 
 #[derive(Clone)]
@@ -21,6 +21,7 @@ pub struct AppState {
     pub simulator: Arc<dyn Simulator>,
     pub analytics: Arc<dyn Analytics>,
     pub audit: Arc<dyn Audit>,
+    pub settings: Arc<dyn Settings>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

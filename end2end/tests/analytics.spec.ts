@@ -30,6 +30,7 @@ test("analytics charts today's messages and lists what the assistant could not a
 
   const gap = page.getByTestId("gaps-table").getByRole("row", { name: /bitcoin/ });
   await expect(gap).toContainText("1 (1 handed off)");
+  await page.screenshot({ path: "../docs/screenshots/analytics.png", fullPage: true });
   const csv = await page.request.get("/api/analytics/export?table=gaps&days=7");
   expect(await csv.text()).toContain("Can I pay with bitcoin?,1,1,");
 
@@ -37,13 +38,13 @@ test("analytics charts today's messages and lists what the assistant could not a
   await page.getByRole("button", { name: "30 days" }).click();
   await expect(page).toHaveURL(/\?days=30$/);
   await expect(page.getByTestId("messages-chart").locator("g.chart-day")).toHaveCount(30);
-  await page.getByLabel("From").fill("2026-01-01");
-  await page.getByLabel("To").fill("2026-01-05");
+  await page.getByLabel("From", { exact: true }).fill("2026-01-01");
+  await page.getByLabel("To", { exact: true }).fill("2026-01-05");
   await page.getByRole("button", { name: "Show" }).click();
   await expect(page.getByTestId("analytics-range")).toContainText("2026-01-01 to 2026-01-05");
   await expect(page.getByTestId("messages-chart").locator("g.chart-day")).toHaveCount(5);
   await expect(page.getByText("Every question in this range found an answer")).toBeVisible();
-  await page.getByLabel("From").fill("2026-01-09");
+  await page.getByLabel("From", { exact: true }).fill("2026-01-09");
   await page.getByRole("button", { name: "Show" }).click();
   await expect(page.getByRole("alert")).toContainText("The start date is after the end date.");
 

@@ -21,7 +21,11 @@ export async function logIn(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Log in" }).click();
 }
 
-/** Signs in as the owner, creating the owner first when this spec runs on its own. */
+/** The access token the fake Graph API accepts (fake-graph.ts). */
+export const WHATSAPP_TOKEN = "e2e-access-token";
+
+/** Signs in as the owner, creating the owner first when this spec runs on its own, and makes
+ * sure the WhatsApp access token is saved in Settings (the environment has the rest). */
 export async function signedIn(page: Page) {
   const state = await (await page.request.post("/api/auth/state", { data: {} })).json();
   if (state.needs_setup) {
@@ -29,12 +33,17 @@ export async function signedIn(page: Page) {
       data: { input: { business_name: OWNER.business, email: OWNER.email, password: CHANGED_PASSWORD } },
     });
     expect(res.status()).toBe(200);
-    return;
+  } else {
+    const res = await page.request.post("/api/auth/login", {
+      data: { email: OWNER.email, password: CHANGED_PASSWORD },
+    });
+    expect(res.status(), await res.text()).toBe(200);
   }
-  const res = await page.request.post("/api/auth/login", {
-    data: { email: OWNER.email, password: CHANGED_PASSWORD },
-  });
-  expect(res.status(), await res.text()).toBe(200);
+  const settings = await (await page.request.post("/api/settings", { data: {} })).json();
+  if (settings.whatsapp.access_token.source === "unset") {
+    const res = await page.request.post("/api/settings/whatsapp", { data: { input: { access_token: WHATSAPP_TOKEN } } });
+    expect(res.status(), await res.text()).toBe(200);
+  }
 }
 
 /** Uploads a text document to the knowledge base and waits until it is searchable; its id. */

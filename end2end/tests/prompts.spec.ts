@@ -50,7 +50,7 @@ test.describe.serial("prompts and AI settings", () => {
     await expect(list).not.toContainText("Bakery, short");
   });
 
-  test("AI settings: no-key mode, behaviour limits, keys need SECRET_KEY", async ({ page }) => {
+  test("AI settings: no-key mode, behaviour limits, a stored key and a provider test", async ({ page }) => {
     await signedIn(page);
     await page.goto("/ai");
     await expect(page.getByRole("heading", { name: "AI", exact: true })).toBeVisible();
@@ -67,10 +67,20 @@ test.describe.serial("prompts and AI settings", () => {
     await expect(burst).toHaveValue("1500");
 
     await page.getByRole("button", { name: "Add provider" }).click();
-    const row = page.getByTestId("chain-row");
+    let row = page.getByTestId("chain-row");
+    await row.getByLabel("Provider").selectOption("custom");
+    // A closed port: the provider cannot be reached, at once.
+    await row.getByLabel(/^Address/).fill("http://127.0.0.1:9/v1");
+    await row.getByLabel("Model").fill("local-model");
     await row.getByLabel("API key").fill("sk-test-123");
     await page.getByRole("button", { name: "Save providers" }).click();
-    await expect(page.getByRole("region", { name: "Providers" })).toContainText("or give the key as an environment variable");
+    await expect(page.getByTestId("ai-saved")).toHaveText("Providers saved.");
+    // The key is stored encrypted (SECRET_KEY is set) and never shown again.
+    row = page.getByTestId("chain-row");
+    await expect(row.getByLabel("API key")).toHaveValue("");
+    await expect(row.getByLabel("API key")).toHaveAttribute("placeholder", "Stored (leave blank to keep)");
+    await row.getByRole("button", { name: "Test" }).click();
+    await expect(row.getByTestId("provider-check")).toContainText("local-model did not answer: could not reach the provider");
     await row.getByRole("button", { name: "Remove" }).click();
     await page.getByRole("button", { name: "Save providers" }).click();
     await expect(page.getByTestId("ai-saved")).toHaveText("Providers saved.");

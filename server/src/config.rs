@@ -49,6 +49,8 @@ pub struct WhatsAppConfig {
     pub graph_url: Url,
     /// `WHATSAPP_API_VERSION`, e.g. `v25.0`.
     pub api_version: String,
+    /// Whether `api_version` was set in the environment (which then wins over the dashboard).
+    pub api_version_from_env: bool,
     pub access_token: Option<SecretString>,
     pub phone_number_id: Option<String>,
     pub app_secret: Option<SecretString>,
@@ -130,7 +132,7 @@ const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
 const DEFAULT_API_VERSION: &str = "v25.0";
 
 /// `v` followed by a major and a minor number, as Meta versions its API.
-fn is_api_version(v: &str) -> bool {
+pub fn is_api_version(v: &str) -> bool {
     v.strip_prefix('v')
         .and_then(|rest| rest.split_once('.'))
         .is_some_and(|(major, minor)| {
@@ -329,6 +331,7 @@ impl Config {
                         ))
                     }
                 },
+                api_version_from_env: get("WHATSAPP_API_VERSION")?.is_some(),
                 access_token: secret("WHATSAPP_ACCESS_TOKEN")?,
                 phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID")?,
                 app_secret: secret("WHATSAPP_APP_SECRET")?,

@@ -28,6 +28,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::ai::engine::{Engine, Reply};
+use crate::ai::secrets::Sealer;
 use crate::auth::guard::guard;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
@@ -51,8 +52,10 @@ use crate::services::analytics::AnalyticsService;
 use crate::services::audit::AuditService;
 use crate::services::inbox::InboxService;
 use crate::services::knowledge::KnowledgeService;
+use crate::services::settings::SettingsService;
 use crate::services::system::SystemService;
 use crate::whatsapp::client::GraphClient;
+use crate::whatsapp::credentials::Credentials;
 use crate::whatsapp::media::{DownloadMedia, MediaDownloads};
 use crate::whatsapp::outbound::{self, Outbound, SendMessage};
 use crate::whatsapp::webhook::{self, WebhookState};
@@ -75,6 +78,8 @@ pub enum StartupError {
     Knowledge(String),
     #[error("cannot create the HTTP client: {0}")]
     HttpClient(String),
+    #[error("reading the settings: {0}")]
+    Settings(DbErr),
     #[error("Leptos configuration: {0}")]
     Leptos(String),
     #[error("server error: {0}")]
@@ -112,6 +117,8 @@ pub struct Application {
     /// Set when shutdown starts: workers stop claiming, push streams end.
     stopping: watch::Sender<bool>,
     bus: Bus,
+    settings: Arc<SettingsService>,
+    data_dir: std::path::PathBuf,
 }
 
 impl Application {
@@ -137,8 +144,14 @@ impl Application {
         let queue = Queue::new(db.clone(), config.jobs.clone());
         let mut worker = Worker::new(queue.clone(), worker_name());
         let bus = Bus::default();
-        let graph =
-            GraphClient::new(&config.whatsapp).map_err(|e| StartupError::Leptos(e.to_string()))?;
+        let sealer = Sealer::new(config.ai.secret_key.as_ref());
+        let credentials = Credentials::from_env(&config.whatsapp);
+        credentials
+            .reload(&db, &sealer)
+            .await
+            .map_err(StartupError::Settings)?;
+        let graph = GraphClient::with_credentials(credentials.clone())
+            .map_err(|e| StartupError::Leptos(e.to_string()))?;
         let media = MediaDownloads::new(
             db.clone(),
             bus.clone(),
@@ -154,8 +167,8 @@ impl Application {
             db.clone(),
             queue.clone(),
             bus.clone(),
-            graph,
-            outbound_rate(&db).await,
+            graph.clone(),
+            outbound::stored_rate(&db).await,
         );
         outbound.uncertain_after = config.whatsapp.confirmation_wait;
         {
@@ -200,6 +213,7 @@ impl Application {
             db.clone(),
             queue.clone(),
             &config,
+            credentials.clone(),
             engine.clone(),
         ));
 
@@ -223,6 +237,15 @@ impl Application {
         ));
         let analytics = Arc::new(AnalyticsService::new(db.clone()));
         let audit = Arc::new(AuditService::new(db.clone()));
+        let settings = Arc::new(SettingsService::new(
+            db.clone(),
+            bus.clone(),
+            credentials.clone(),
+            sealer,
+            graph.clone(),
+            outbound.clone(),
+            config.public_url.clone(),
+        ));
         let state = AppState {
             leptos_options,
             accounts: accounts.clone(),
@@ -234,6 +257,7 @@ impl Application {
             simulator: ai,
             analytics: analytics.clone(),
             audit: audit.clone(),
+            settings: settings.clone(),
         };
 
         let sessions = SessionManagerLayer::new(DbSessionStore::new(db.clone()))
@@ -252,8 +276,7 @@ impl Application {
             db: db.clone(),
             queue: queue.clone(),
             bus: bus.clone(),
-            app_secret: config.whatsapp.app_secret.clone(),
-            verify_token: config.whatsapp.verify_token.clone(),
+            credentials: credentials.clone(),
         });
         let allowed_origin = AllowedOrigin(
             config
@@ -344,6 +367,8 @@ impl Application {
             knowledge,
             stopping,
             bus,
+            settings,
+            data_dir: config.data_dir.clone(),
         })
     }
 
@@ -356,7 +381,12 @@ impl Application {
     ) -> Result<(), StartupError> {
         let stop_rx = self.stopping.subscribe();
         let mut workers = self.worker.spawn(stop_rx.clone());
-        let housekeeping = tokio::spawn(housekeeping(self.db.clone(), stop_rx.clone()));
+        let housekeeping = tokio::spawn(housekeeping(
+            self.db.clone(),
+            self.data_dir.clone(),
+            stop_rx.clone(),
+        ));
+        tokio::spawn(self.settings.clone().watch());
         let checkpoints = tokio::spawn(checkpoints(self.db.clone(), stop_rx.clone()));
         tokio::spawn(repair_knowledge(self.knowledge.clone()));
         let relay = tokio::spawn(realtime::relay::run(
@@ -403,26 +433,6 @@ async fn api_not_found(uri: Uri) -> Response {
     )))
 }
 
-/// The outbound rate setting, or Meta's default cap when it is unset or unusable.
-async fn outbound_rate(db: &DatabaseConnection) -> u32 {
-    let stored = db::settings::get(db, db::settings::keys::OUTBOUND_RATE)
-        .await
-        .ok()
-        .flatten();
-    match stored.as_deref().map(str::parse::<u32>) {
-        None => outbound::DEFAULT_RATE_PER_SECOND,
-        Some(Ok(rate)) if (1..=1000).contains(&rate) => rate,
-        Some(_) => {
-            tracing::warn!(
-                value = stored.as_deref().unwrap_or_default(),
-                "the outbound rate setting is not a number from 1 to 1000; using {}",
-                outbound::DEFAULT_RATE_PER_SECOND
-            );
-            outbound::DEFAULT_RATE_PER_SECOND
-        }
-    }
-}
-
 /// At start: the index brought in line with the database (filled when new), and files of
 /// uploads that never finished removed. In the background: startup does not wait for it.
 async fn repair_knowledge(knowledge: KnowledgeBase) {
@@ -457,8 +467,19 @@ async fn checkpoints(db: DatabaseConnection, mut stop: watch::Receiver<bool>) {
 const PENDING_STATUS_DAYS: i64 = 7;
 
 /// Hourly: drop expired sessions and statuses that never found their message.
-async fn housekeeping(db: DatabaseConnection, mut stop: watch::Receiver<bool>) {
+async fn housekeeping(
+    db: DatabaseConnection,
+    data_dir: std::path::PathBuf,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
+        match crate::services::retention::purge(&db, &data_dir).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(messages = n, "messages past the retention period deleted"),
+            Err(e) => {
+                tracing::warn!(error = %e, "deleting messages past the retention period failed")
+            }
+        }
         match db::sessions::delete_expired(&db).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),

@@ -6,7 +6,7 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::{expect_ok, json, Engine, TestApp};
-use replydesk::db::entities::{conversation, customer, llm_usage, message};
+use replydesk::db::entities::{llm_usage, message};
 use replydesk::db::settings;
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{json, Value};
@@ -19,38 +19,7 @@ fn at(s: &str) -> DateTime<Utc> {
 
 /// A customer and their conversation, started at `created`.
 async fn conversation(app: &TestApp, wa_id: &str, created: &str, simulated: bool) -> i32 {
-    let created = at(created);
-    let customer = customer::ActiveModel {
-        wa_id: Set(wa_id.to_owned()),
-        notes: Set(String::new()),
-        tags: Set("[]".to_owned()),
-        first_seen_at: Set(created),
-        last_seen_at: Set(created),
-        created_at: Set(created),
-        updated_at: Set(created),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .expect("customer");
-    conversation::ActiveModel {
-        customer_id: Set(customer.id),
-        status: Set("open".to_owned()),
-        ai_enabled: Set(true),
-        handoff: Set("none".to_owned()),
-        priority: Set(false),
-        unread_count: Set(0),
-        tags: Set("[]".to_owned()),
-        simulated: Set(simulated),
-        replied_through: Set(0),
-        created_at: Set(created),
-        updated_at: Set(created),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .expect("conversation")
-    .id
+    common::seed_conversation(&app.db, wa_id, at(created), simulated).await
 }
 
 /// How an AI message came about: (latency ms, answer mode, knowledge gap).

@@ -196,6 +196,33 @@ async fn events_reach_dashboards_on_another_process() {
         .expect("thread");
     let thread: Value = res.json().await.expect("json");
     assert_eq!(thread["messages"][0]["body"], "Hello from the other side");
+
+    // Settings saved through one process take effect on the other: its webhook answers Meta's
+    // handshake with the new verify token.
+    let owner = client();
+    let res = owner
+        .post(format!("{}/api/auth/login", first.base))
+        .json(&json!({"email": common::EMAIL, "password": common::PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200);
+    let res = owner
+        .post(format!("{}/api/settings/whatsapp", first.base))
+        .json(&json!({"input": {"verify_token": "replica-verify-token"}}))
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(res.status(), 200);
+    let handshake = format!(
+        "{}/api/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=replica-verify-token&hub.challenge=7",
+        second.base
+    );
+    common::eventually("the other process to use the new verify token", || async {
+        let res = reqwest::get(&handshake).await.ok()?;
+        (res.status() == 200).then_some(())
+    })
+    .await;
 }
 
 async fn a_reconnect_resumes_without_loss_or_repeats(engine: Engine) {

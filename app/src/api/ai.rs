@@ -3,8 +3,8 @@ use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::model::{
-    AiBehaviour, AiSettings, ModelPrice, PromptTemplateView, ProviderInput, SimulatorState,
-    TemplateInput, TryInput, TryResult, UsageRow,
+    AiBehaviour, AiSettings, ModelPrice, PromptTemplateView, ProviderCheck, ProviderInput,
+    SimulatorState, TemplateInput, TryInput, TryResult, UsageRow,
 };
 
 #[server(prefix = "/api", endpoint = "prompts/list", input = Json, output = Json)]
@@ -105,6 +105,13 @@ pub async fn save_ai_prices(prices: Vec<ModelPrice>) -> Result<AiSettings, AppEr
 pub async fn ai_models(provider: ProviderInput) -> Result<Vec<String>, AppError> {
     super::caller()?.owner()?;
     super::state()?.assistant.models(provider).await
+}
+
+/// Asks the provider for a one-word answer with the key given (or the stored one).
+#[server(prefix = "/api", endpoint = "ai/test", input = Json, output = Json)]
+pub async fn test_ai_provider(provider: ProviderInput) -> Result<ProviderCheck, AppError> {
+    super::caller()?.owner()?;
+    super::state()?.assistant.test_provider(provider).await
 }
 
 #[server(prefix = "/api", endpoint = "ai/usage", input = Json, output = Json)]

@@ -21,6 +21,15 @@ pub fn Field(
     /// Not required (the default is required).
     #[prop(optional)]
     optional: bool,
+    /// The id of a `<datalist>` of suggestions (given as a child).
+    #[prop(optional)]
+    list: Option<&'static str>,
+    /// Shown inside the empty field ("Saved: leave blank to keep").
+    #[prop(optional, into)]
+    placeholder: Option<Signal<String>>,
+    /// Read-only (set in the environment).
+    #[prop(optional)]
+    disabled: bool,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let input_id = format!("field-{name}");
@@ -40,6 +49,9 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 required=!optional
+                list=list
+                placeholder=move || placeholder.map(|p| p.get())
+                disabled=disabled
                 bind:value=value
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=message_id.clone()
@@ -115,6 +127,19 @@ pub fn StrengthMeter(password: RwSignal<String>) -> impl IntoView {
 }
 
 /// The error of the last finished action, as a signal forms can show.
+/// Runs `then` with each successful result of `action` (a form's "saved" notice, say).
+pub fn on_success<I, O>(action: ServerAction<I>, then: impl Fn(O) + 'static)
+where
+    I: ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(value)) = action.value().get() {
+            then(value);
+        }
+    });
+}
+
 pub fn action_errors<I, O>(action: ServerAction<I>) -> FormErrors
 where
     I: ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,

@@ -23,6 +23,7 @@ const NAV: &[(&str, &str)] = &[
     ("/ai", "AI"),
     ("/simulator", "Simulator"),
     ("/analytics", "Analytics"),
+    ("/settings", "Settings"),
 ];
 
 #[component]

@@ -28,6 +28,10 @@ pub const PROMPT_VARIABLES: &[(&str, &str)] = &[
         "current_date",
         "Today's date, e.g. Thursday, 26 November 2026",
     ),
+    (
+        "business_languages",
+        "The languages you answer in (Settings), e.g. English, Português",
+    ),
 ];
 
 /// A prompt template. Built-in ones cannot be edited (duplicate them instead): releases update

@@ -6,10 +6,12 @@ mod ai;
 mod analytics;
 mod audit;
 mod inbox;
+mod settings;
 pub use ai::*;
 pub use analytics::*;
 pub use audit::*;
 pub use inbox::*;
+pub use settings::*;
 
 pub type OwnerId = i32;
 
@@ -113,6 +115,9 @@ pub enum Change {
         conversation_id: i32,
         reason: String,
     },
+    /// The owner saved settings: every server process re-reads what it keeps in memory
+    /// (WhatsApp credentials, the outbound rate), and open Settings pages reload.
+    SettingsChanged,
 }
 
 impl Change {
@@ -129,6 +134,7 @@ impl Change {
             Self::KnowledgeReindexed => "knowledge_reindexed",
             Self::Typing { .. } => "typing",
             Self::HandoffRequested { .. } => "handoff_requested",
+            Self::SettingsChanged => "settings_changed",
         }
     }
 }
@@ -145,6 +151,7 @@ pub const CHANGE_KINDS: &[&str] = &[
     "knowledge_reindexed",
     "typing",
     "handoff_requested",
+    "settings_changed",
 ];
 
 /// A change with its place in the sequence: ids only increase, and a client that reconnects with
@@ -493,6 +500,7 @@ mod change_tests {
                 conversation_id: 1,
                 reason: String::new(),
             },
+            Change::SettingsChanged,
         ];
         assert_eq!(every.len(), CHANGE_KINDS.len());
         for change in every {

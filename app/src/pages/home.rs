@@ -70,6 +70,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                         view! {
                             <p><span class="badge bad">"Needs attention"</span></p>
                             <p role="alert">{problem}</p>
+                            <p class="muted"><A href="/settings#whatsapp">"Check the connection in Settings"</A></p>
                         }
                             .into_any()
                     }
@@ -78,8 +79,8 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                         view! {
                             <p><span class="badge warn">"Not connected"</span></p>
                             <p class="muted">
-                                "Set " <code>"WHATSAPP_ACCESS_TOKEN"</code> ", " <code>"WHATSAPP_PHONE_NUMBER_ID"</code>
-                                " and " <code>"WHATSAPP_APP_SECRET"</code>
+                                "Enter your number's ID, access token and app secret in "
+                                <A href="/settings#whatsapp">"Settings"</A>
                                 " to connect your WhatsApp Business number."
                             </p>
                         }

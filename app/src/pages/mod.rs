@@ -1,5 +1,5 @@
 mod account;
-mod ai;
+pub(crate) mod ai;
 mod analytics;
 mod home;
 mod inbox;
@@ -8,6 +8,7 @@ mod login;
 mod not_found;
 mod prompts;
 pub mod routes;
+mod settings;
 mod setup;
 mod simulator;
 
@@ -20,5 +21,6 @@ pub use knowledge::{DocumentPage, KnowledgePage};
 pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use prompts::PromptsPage;
+pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use simulator::SimulatorPage;

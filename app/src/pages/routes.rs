@@ -36,4 +36,5 @@ lazy_page! {
     AnalyticsRoute => super::AnalyticsPage,
     SimulatorRoute => super::SimulatorPage,
     AccountRoute => super::AccountPage,
+    SettingsRoute => super::SettingsPage,
 }

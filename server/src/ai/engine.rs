@@ -293,6 +293,10 @@ impl Engine {
                 question.history.clone()
             },
             current_date: Utc::now().format("%A, %-d %B %Y").to_string(),
+            business_languages: kv::get(&i.db, kv::keys::BUSINESS_LANGUAGES)
+                .await?
+                .map(|raw| crate::db::parse_tags(&raw).join(", "))
+                .unwrap_or_default(),
         };
         let prompt = render(&question.template, &vars);
         let chain = settings::effective_chain(&i.db, &i.env, &i.sealer).await?;

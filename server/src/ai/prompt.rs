@@ -12,6 +12,8 @@ pub struct Variables {
     pub relevant_documents: String,
     pub conversation_history: String,
     pub current_date: String,
+    /// Settings' languages, comma-separated ("English, Português").
+    pub business_languages: String,
 }
 
 impl Variables {
@@ -23,6 +25,7 @@ impl Variables {
             "relevant_documents" => &self.relevant_documents,
             "conversation_history" => &self.conversation_history,
             "current_date" => &self.current_date,
+            "business_languages" => &self.business_languages,
             _ => return None,
         })
     }
@@ -36,6 +39,7 @@ impl Variables {
             relevant_documents: "[1] Opening hours — We are open Monday to Saturday, 9:00–18:00. Closed on Sundays.\n\n[2] Delivery — Delivery within the city costs $5; free above $50.".into(),
             conversation_history: "Customer: Hello\nAssistant: Hi Maria! How can I help you today?".into(),
             current_date: chrono::Utc::now().format("%A, %-d %B %Y").to_string(),
+            business_languages: "English, Português".into(),
         }
     }
 }

@@ -434,6 +434,32 @@ pub async fn delete_for(db: &impl ConnectionTrait, conversation_ids: &[i32]) -> 
         .map(|_| ())
 }
 
+/// Up to `limit` messages sent before `cutoff`: ids and stored files.
+pub async fn sent_before(
+    db: &impl ConnectionTrait,
+    cutoff: chrono::DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<(i32, Option<String>)>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Entity::find()
+        .select_only()
+        .columns([Column::Id, Column::MediaPath])
+        .filter(Column::SentAt.lt(cutoff))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+pub async fn delete_ids(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<u64, DbErr> {
+    Ok(Entity::delete_many()
+        .filter(Column::Id.is_in(ids))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::rank;

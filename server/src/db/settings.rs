@@ -11,6 +11,10 @@ pub mod keys {
     pub const BUSINESS_NAME: &str = "business.name";
     /// IANA time zone of the business (default "UTC"): analytics' days start at its midnight.
     pub const BUSINESS_TIMEZONE: &str = "business.timezone";
+    /// Languages the business answers in (JSON list).
+    pub const BUSINESS_LANGUAGES: &str = "business.languages";
+    /// Days after which messages are deleted (0 or absent: kept).
+    pub const RETENTION_DAYS: &str = "retention.days";
     /// Written once, in the same transaction as the first owner: a second setup collides on it.
     pub const SETUP_DONE: &str = "setup.done";
     /// WhatsApp messages per second this server sends at most (Meta's default cap is 80).
@@ -47,6 +51,13 @@ pub async fn set(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<()
                 .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
                 .to_owned(),
         )
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn remove(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    setting::Entity::delete_by_id(key.to_owned())
         .exec(db)
         .await
         .map(|_| ())

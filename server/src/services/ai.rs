@@ -1,11 +1,12 @@
 //! The AI ports: prompt templates, providers and behaviour, usage, and the simulator.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use app::error::AppError;
 use app::model::{
-    AiBehaviour, AiSettings, AttemptView, Change, ModelPrice, PromptTemplateView, ProviderInput,
-    SimulatorState, TemplateInput, TryInput, TryResult, UsageRow,
+    AiBehaviour, AiSettings, AttemptView, Change, ModelPrice, PromptTemplateView, ProviderCheck,
+    ProviderInput, SimulatorState, TemplateInput, TryInput, TryResult, UsageRow,
 };
 use app::ports::{Assistant, Inbox, Prompts, Simulator};
 use app::validate;
@@ -17,7 +18,7 @@ use super::knowledge::hit_view;
 use super::time;
 use crate::ai::engine::{Engine, Question};
 use crate::ai::prompt::{render, Variables};
-use crate::ai::provider::{default_base_url, Link};
+use crate::ai::provider::{default_base_url, Link, Prompt};
 use crate::ai::secrets::SealError;
 use crate::ai::settings::{self, StoredLink};
 use crate::ai::simulator;
@@ -57,8 +58,55 @@ fn no_template() -> AppError {
 }
 
 const MAX_USAGE_DAYS: u32 = 366;
+/// How long a provider's "test" may take.
+const TEST_TIMEOUT_SECS: u64 = 20;
 
 impl AiService {
+    /// The link a Settings or AI page action is about: the key typed with it, else the one
+    /// stored for the same provider, else the environment's.
+    async fn link_for(&self, provider: ProviderInput, to: &str) -> Result<Link, AppError> {
+        let mut input = provider;
+        if input.model.trim().is_empty() {
+            input.model = "any".to_owned();
+        }
+        let input = validate::provider(&input)?;
+        let env = self.engine.env();
+        let stored = settings::stored_chain(&self.db).await.map_err(db_failed)?;
+        let sealed = stored
+            .iter()
+            .find(|s| s.kind == input.kind && s.base_url == input.base_url)
+            .and_then(|s| s.sealed_key.clone());
+        let link = settings::resolve(
+            &StoredLink {
+                kind: input.kind.clone(),
+                base_url: input.base_url.clone(),
+                model: input.model.clone(),
+                sealed_key: sealed,
+            },
+            env,
+            self.engine.sealer(),
+        );
+        Ok(match (link, input.api_key) {
+            (_, Some(key)) if !key.is_empty() => Link {
+                kind: input.kind.clone(),
+                base_url: input
+                    .base_url
+                    .clone()
+                    .or_else(|| default_base_url(&input.kind).map(str::to_owned))
+                    .unwrap_or_default(),
+                model: input.model,
+                api_key: Some(key.into()),
+            },
+            (Some(link), _) => link,
+            (None, _) => {
+                return Err(AppError::invalid(
+                    "api_key",
+                    format!("Enter this provider's API key to {to}."),
+                ))
+            }
+        })
+    }
+
     pub fn new(
         db: DatabaseConnection,
         queue: Queue,
@@ -341,50 +389,46 @@ impl Assistant for AiService {
     }
 
     async fn models(&self, provider: ProviderInput) -> Result<Vec<String>, AppError> {
-        let mut input = provider;
-        if input.model.trim().is_empty() {
-            input.model = "any".to_owned();
-        }
-        let input = validate::provider(&input)?;
-        let env = self.engine.env();
-        let stored = settings::stored_chain(&self.db).await.map_err(db_failed)?;
-        let sealed = stored
-            .iter()
-            .find(|s| s.kind == input.kind && s.base_url == input.base_url)
-            .and_then(|s| s.sealed_key.clone());
-        let link = settings::resolve(
-            &StoredLink {
-                kind: input.kind.clone(),
-                base_url: input.base_url.clone(),
-                model: input.model.clone(),
-                sealed_key: sealed,
-            },
-            env,
-            self.engine.sealer(),
-        );
-        let link = match (link, input.api_key) {
-            (_, Some(key)) if !key.is_empty() => Link {
-                kind: input.kind.clone(),
-                base_url: input
-                    .base_url
-                    .clone()
-                    .or_else(|| default_base_url(&input.kind).map(str::to_owned))
-                    .unwrap_or_default(),
-                model: input.model,
-                api_key: Some(key.into()),
-            },
-            (Some(link), _) => link,
-            (None, _) => {
-                return Err(AppError::invalid(
-                    "api_key",
-                    "Enter this provider's API key to list its models.",
-                ))
-            }
-        };
+        let link = self.link_for(provider, "list its models").await?;
         self.engine.providers().models(&link).await.map_err(|e| {
             AppError::unavailable(format!(
                 "The provider did not list its models ({e}). Type the model's id instead."
             ))
+        })
+    }
+
+    async fn test_provider(&self, provider: ProviderInput) -> Result<ProviderCheck, AppError> {
+        let link = self.link_for(provider, "test it").await?;
+        let model = link.model.clone();
+        let prompt = Prompt {
+            system: "This is a connection test. Reply with the single word OK.".to_owned(),
+            user: "Reply with OK.".to_owned(),
+            handoff_tool: false,
+        };
+        let limit = Duration::from_secs(TEST_TIMEOUT_SECS);
+        let attempts = self
+            .engine
+            .providers()
+            .complete(std::slice::from_ref(&link), &prompt, limit, limit)
+            .await;
+        let Some(attempt) = attempts.into_iter().next() else {
+            return Err(AppError::internal());
+        };
+        let latency_ms = i64::try_from(attempt.latency.as_millis()).unwrap_or(i64::MAX);
+        Ok(match attempt.outcome {
+            Ok(answer) => ProviderCheck {
+                ok: true,
+                message: format!(
+                    "{model} answered in {latency_ms} ms: “{}”",
+                    answer.text.trim().chars().take(40).collect::<String>()
+                ),
+                latency_ms,
+            },
+            Err(e) => ProviderCheck {
+                ok: false,
+                message: format!("{model} did not answer: {e}."),
+                latency_ms,
+            },
         })
     }
 

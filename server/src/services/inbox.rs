@@ -96,7 +96,7 @@ pub(crate) async fn remove_files(data_dir: &Path, relative: &[String]) {
         match tokio::fs::remove_file(data_dir.join(path)).await {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(path, error = %e, "an erased customer's file was not removed"),
+            Err(e) => tracing::warn!(path, error = %e, "a deleted message's file was not removed"),
         }
     }
 }

@@ -6,6 +6,8 @@ pub mod analytics;
 pub mod audit;
 pub mod inbox;
 pub mod knowledge;
+pub mod retention;
+pub mod settings;
 pub mod system;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -11,13 +11,14 @@ use crate::db::settings::keys;
 use crate::db::{self, settings, Engine};
 use crate::error::internal;
 use crate::jobs::Queue;
+use crate::whatsapp::credentials::Credentials;
 
 pub struct SystemService {
     db: DatabaseConnection,
     queue: Queue,
     started: Instant,
     public_url: Option<String>,
-    whatsapp_configured: bool,
+    whatsapp: Credentials,
     engine: crate::ai::engine::Engine,
 }
 
@@ -26,6 +27,7 @@ impl SystemService {
         db: DatabaseConnection,
         queue: Queue,
         config: &Config,
+        whatsapp: Credentials,
         engine: crate::ai::engine::Engine,
     ) -> Self {
         Self {
@@ -33,7 +35,7 @@ impl SystemService {
             queue,
             started: Instant::now(),
             public_url: config.public_url.as_ref().map(|u| u.to_string()),
-            whatsapp_configured: config.whatsapp.is_configured(),
+            whatsapp,
             engine,
         }
     }
@@ -70,9 +72,9 @@ impl System for SystemService {
             health,
             business_name,
             public_url: self.public_url.clone(),
-            whatsapp_configured: self.whatsapp_configured,
+            whatsapp_configured: self.whatsapp.current().is_configured(),
             whatsapp_problem: token_rejected.then(|| {
-                "WhatsApp refused the access token: it is invalid or has expired. Replace WHATSAPP_ACCESS_TOKEN with a permanent token; messages fail until then.".to_owned()
+                "WhatsApp refused the access token: it is invalid or has expired. Enter a permanent token in Settings (or WHATSAPP_ACCESS_TOKEN); messages fail until then.".to_owned()
             }),
             ai_configured: self
                 .engine

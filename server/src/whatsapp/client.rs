@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use url::Url;
 
+use super::credentials::Credentials;
 use crate::config::WhatsAppConfig;
 
 /// What to do about a failed call.
@@ -212,13 +213,20 @@ pub struct MediaInfo {
     pub file_size: Option<u64>,
 }
 
+/// A WhatsApp business phone number, as the Graph API describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber {
+    pub display: String,
+    pub verified_name: Option<String>,
+    pub quality: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
     base: Url,
-    version: String,
-    token: Option<SecretString>,
-    phone_number_id: Option<String>,
+    /// Read at each call: the owner can change them while the server runs.
+    credentials: Credentials,
 }
 
 #[derive(Deserialize)]
@@ -239,7 +247,12 @@ struct ErrorData {
 }
 
 impl GraphClient {
+    /// A client with the environment's credentials only.
     pub fn new(config: &WhatsAppConfig) -> Result<Self, GraphError> {
+        Self::with_credentials(Credentials::from_env(config))
+    }
+
+    pub fn with_credentials(credentials: Credentials) -> Result<Self, GraphError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
@@ -248,32 +261,54 @@ impl GraphClient {
             .map_err(|e| GraphError::Unreachable(e.to_string()))?;
         Ok(Self {
             http,
-            base: config.graph_url.clone(),
-            version: config.api_version.clone(),
-            token: config.access_token.clone(),
-            phone_number_id: config.phone_number_id.clone(),
+            base: credentials.env().graph_url.clone(),
+            credentials,
         })
     }
 
-    fn token(&self) -> Result<&str, GraphError> {
-        self.token
-            .as_ref()
-            .map(|t| t.expose_secret())
+    fn token(&self) -> Result<SecretString, GraphError> {
+        self.credentials
+            .current()
+            .access_token
             .ok_or(GraphError::NotConfigured("WHATSAPP_ACCESS_TOKEN"))
     }
 
     fn url(&self, tail: &str) -> Result<Url, GraphError> {
         self.base
-            .join(&format!("{}/{tail}", self.version))
+            .join(&format!(
+                "{}/{tail}",
+                self.credentials.current().api_version
+            ))
             .map_err(|_| GraphError::NotConfigured("WHATSAPP_GRAPH_URL"))
     }
 
-    fn messages_url(&self) -> Result<Url, GraphError> {
-        let phone = self
+    fn phone_number_id(&self) -> Result<String, GraphError> {
+        self.credentials
+            .current()
             .phone_number_id
-            .as_deref()
-            .ok_or(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID"))?;
-        self.url(&format!("{phone}/messages"))
+            .ok_or(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID"))
+    }
+
+    /// The configured phone number as Meta knows it: proves the token, the number id and the
+    /// API version work together (Settings' "check connection").
+    pub async fn phone_number(&self) -> Result<PhoneNumber, GraphError> {
+        let mut url = self.url(&self.phone_number_id()?)?;
+        url.query_pairs_mut().append_pair(
+            "fields",
+            "display_phone_number,verified_name,quality_rating",
+        );
+        let answer = Self::read(self.get(url.as_str()).await?).await?;
+        let text = |key: &str| answer.get(key).and_then(Value::as_str).map(str::to_owned);
+        Ok(PhoneNumber {
+            display: text("display_phone_number")
+                .ok_or(GraphError::Unreadable("no phone number"))?,
+            verified_name: text("verified_name"),
+            quality: text("quality_rating"),
+        })
+    }
+
+    fn messages_url(&self) -> Result<Url, GraphError> {
+        self.url(&format!("{}/messages", self.phone_number_id()?))
     }
 
     /// Sends a message; returns the WhatsApp id Meta gives it (acceptance, not delivery).
@@ -299,14 +334,7 @@ impl GraphClient {
 
     /// Step one of a media download.
     pub async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError> {
-        let response = self
-            .http
-            .get(self.url(media_id)?)
-            .bearer_auth(self.token()?)
-            .send()
-            .await
-            .map_err(transport)?;
-        let answer = Self::read(response).await?;
+        let answer = Self::read(self.get(self.url(media_id)?.as_str()).await?).await?;
         let size = answer.get("file_size").and_then(|v| {
             v.as_u64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
@@ -332,13 +360,7 @@ impl GraphClient {
     /// Step two: the file itself, with the same bearer token. The URL carries credentials and
     /// is never logged.
     pub async fn download(&self, url: &str) -> Result<reqwest::Response, GraphError> {
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(self.token()?)
-            .send()
-            .await
-            .map_err(transport)?;
+        let response = self.get(url).await?;
         if response.status().is_success() {
             Ok(response)
         } else {
@@ -348,11 +370,21 @@ impl GraphClient {
         }
     }
 
+    /// A GET with the bearer token; the answer as it came.
+    async fn get(&self, url: &str) -> Result<reqwest::Response, GraphError> {
+        self.http
+            .get(url)
+            .bearer_auth(self.token()?.expose_secret())
+            .send()
+            .await
+            .map_err(transport)
+    }
+
     async fn post(&self, url: Url, body: &Value) -> Result<Value, GraphError> {
         let response = self
             .http
             .post(url)
-            .bearer_auth(self.token()?)
+            .bearer_auth(self.token()?.expose_secret())
             .json(body)
             .send()
             .await

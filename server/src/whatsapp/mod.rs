@@ -2,6 +2,7 @@
 //! client, media downloads and the push of events follow.
 
 pub mod client;
+pub mod credentials;
 pub mod ingest;
 pub mod media;
 pub mod outbound;

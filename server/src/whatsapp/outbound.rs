@@ -103,24 +103,33 @@ pub fn window_refusal(
 
 /// Spaces sends so this process never exceeds the number's throughput.
 pub struct RateLimiter {
-    interval: Duration,
-    next: Mutex<Instant>,
+    /// The next free slot, and the interval between slots.
+    state: Mutex<(Instant, Duration)>,
+}
+
+fn interval(rate: u32) -> Duration {
+    Duration::from_secs(1) / rate.max(1)
 }
 
 impl RateLimiter {
     pub fn per_second(rate: u32) -> Self {
         Self {
-            interval: Duration::from_secs(1) / rate.max(1),
-            next: Mutex::new(Instant::now()),
+            state: Mutex::new((Instant::now(), interval(rate))),
         }
+    }
+
+    /// Changes the rate (the owner saved another one in Settings).
+    pub async fn set_rate(&self, rate: u32) {
+        self.state.lock().await.1 = interval(rate);
     }
 
     pub async fn acquire(&self) {
         let wait = {
-            let mut next = self.next.lock().await;
+            let mut state = self.state.lock().await;
+            let (next, interval) = *state;
             let now = Instant::now();
-            let slot = (*next).max(now);
-            *next = slot + self.interval;
+            let slot = next.max(now);
+            state.0 = slot + interval;
             slot - now
         };
         if !wait.is_zero() {
@@ -140,7 +149,32 @@ pub struct Outbound {
     pub uncertain_after: Duration,
 }
 
+/// The rate saved in Settings, or the default.
+pub async fn stored_rate(db: &DatabaseConnection) -> u32 {
+    let stored = crate::db::settings::get(db, crate::db::settings::keys::OUTBOUND_RATE)
+        .await
+        .ok()
+        .flatten();
+    match stored.as_deref().map(str::parse::<u32>) {
+        None => DEFAULT_RATE_PER_SECOND,
+        Some(Ok(rate)) if (1..=1000).contains(&rate) => rate,
+        Some(_) => {
+            tracing::warn!(
+                value = stored.as_deref().unwrap_or_default(),
+                "the outbound rate setting is not a number from 1 to 1000; using {}",
+                DEFAULT_RATE_PER_SECOND
+            );
+            DEFAULT_RATE_PER_SECOND
+        }
+    }
+}
+
 impl Outbound {
+    /// Applies the rate saved in Settings.
+    pub async fn reload_rate(&self) {
+        self.limiter.set_rate(stored_rate(&self.db).await).await;
+    }
+
     pub fn new(
         db: DatabaseConnection,
         queue: Queue,

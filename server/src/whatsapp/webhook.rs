@@ -10,8 +10,9 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sea_orm::DatabaseConnection;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
+use super::credentials::Credentials;
 use super::{ingest, payload, signature};
 use crate::error::respond;
 use crate::jobs::Queue;
@@ -22,8 +23,8 @@ pub struct WebhookState {
     pub db: DatabaseConnection,
     pub queue: Queue,
     pub bus: Bus,
-    pub app_secret: Option<SecretString>,
-    pub verify_token: Option<SecretString>,
+    /// The app secret and verify token in effect (environment or Settings).
+    pub credentials: Credentials,
 }
 
 pub type Shared = Arc<WebhookState>;
@@ -39,7 +40,8 @@ pub async fn verify(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let param = |name: &str| query.get(name).map(String::as_str);
-    let token_ok = match (&state.verify_token, param("hub.verify_token")) {
+    let expected = state.credentials.current().verify_token;
+    let token_ok = match (&expected, param("hub.verify_token")) {
         (Some(expected), Some(given)) => {
             same(expected.expose_secret().as_bytes(), given.as_bytes())
         }
@@ -51,9 +53,9 @@ pub async fn verify(
             ([(header::CONTENT_TYPE, "text/plain")], challenge.to_owned()).into_response()
         }
         _ => {
-            if state.verify_token.is_none() {
+            if expected.is_none() {
                 tracing::error!(
-                    "WhatsApp webhook verification refused: WHATSAPP_VERIFY_TOKEN is not set"
+                    "WhatsApp webhook verification refused: no verify token is set (WHATSAPP_VERIFY_TOKEN or Settings)"
                 );
             } else {
                 tracing::warn!("WhatsApp webhook verification refused: wrong mode or verify token");
@@ -65,9 +67,9 @@ pub async fn verify(
 
 /// A delivery: signature over the raw bytes first, then parse, store, and answer 200.
 pub async fn receive(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(secret) = &state.app_secret else {
+    let Some(secret) = state.credentials.current().app_secret else {
         // Never skip the check. Meta keeps retrying, so nothing is lost once the secret is set.
-        tracing::error!("WhatsApp webhook refused: WHATSAPP_APP_SECRET is not set, so no delivery can be verified");
+        tracing::error!("WhatsApp webhook refused: no app secret is set (WHATSAPP_APP_SECRET or Settings), so no delivery can be verified");
         return respond(&AppError::unavailable(
             "The WhatsApp app secret is not configured on this server.",
         ));

@@ -100,6 +100,24 @@ async fn media(
         &headers,
         Value::Null,
     );
+    if id == PHONE_ID {
+        // The number's description (Settings' connection check), for the right token only.
+        if headers.get("authorization").and_then(|v| v.to_str().ok())
+            != Some(&format!("Bearer {TOKEN}"))
+        {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"error": {"message": "Invalid OAuth access token - Cannot parse access token",
+                                      "type": "OAuthException", "code": 190}})),
+            )
+                .into_response();
+        }
+        return Json(
+            json!({"display_phone_number": "+1 555-010-0199", "verified_name": "Café Lima",
+                           "quality_rating": "GREEN", "id": PHONE_ID}),
+        )
+        .into_response();
+    }
     if let Some(answer) = scripted(&shared, "media") {
         return answer;
     }

@@ -237,11 +237,26 @@ impl TestApp {
     /// Sends only the headers of a POST declaring `length` bytes, and returns the status and body
     /// of the answer: an HTTP client would fail writing a body the server never reads.
     pub async fn post_headers_only(&self, path: &str, length: usize) -> (u16, String) {
+        self.headers_only(path, length, &[("Content-Type", "application/json")])
+            .await
+    }
+
+    /// As [`Self::post_headers_only`], with these headers (a session cookie, a content type).
+    pub async fn headers_only(
+        &self,
+        path: &str,
+        length: usize,
+        headers: &[(&str, &str)],
+    ) -> (u16, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let host = self.base.trim_start_matches("http://");
         let mut socket = tokio::net::TcpStream::connect(host).await.expect("connect");
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n{{"
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: {length}\r\nConnection: close\r\n\r\n{{"
         );
         socket.write_all(head.as_bytes()).await.expect("write");
         let mut answer = Vec::new();
@@ -254,6 +269,21 @@ impl TestApp {
             .and_then(|code| code.parse().ok())
             .unwrap_or(0);
         (status, answer)
+    }
+
+    /// The owner's session cookie (`name=value`), from a sign-in of its own.
+    pub async fn session_cookie(&self) -> String {
+        let plain = reqwest::Client::new();
+        let res = self.login_with(&plain, EMAIL, PASSWORD).await;
+        assert_eq!(res.status(), 200);
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("replydesk_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_owned()
     }
 
     /// Creates the owner through the setup API (which also signs this client in).
@@ -372,4 +402,47 @@ pub fn connected(db: &TestDb, graph: &fake_graph::FakeGraph) -> Config {
     config.whatsapp.app_secret = Some(meta::SECRET.to_owned().into());
     config.whatsapp.verify_token = Some(meta::VERIFY.to_owned().into());
     config
+}
+
+/// A customer and their conversation, started at `created`, written straight to the database
+/// (for scenarios with exact times); the conversation's id.
+pub async fn seed_conversation(
+    db: &DatabaseConnection,
+    wa_id: &str,
+    created: chrono::DateTime<chrono::Utc>,
+    simulated: bool,
+) -> i32 {
+    use replydesk::db::entities::{conversation, customer};
+    use sea_orm::{ActiveModelTrait, Set};
+    let customer = customer::ActiveModel {
+        wa_id: Set(wa_id.to_owned()),
+        notes: Set(String::new()),
+        tags: Set("[]".to_owned()),
+        first_seen_at: Set(created),
+        last_seen_at: Set(created),
+        created_at: Set(created),
+        updated_at: Set(created),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("customer");
+    conversation::ActiveModel {
+        customer_id: Set(customer.id),
+        status: Set("open".to_owned()),
+        ai_enabled: Set(true),
+        handoff: Set("none".to_owned()),
+        priority: Set(false),
+        unread_count: Set(0),
+        tags: Set("[]".to_owned()),
+        simulated: Set(simulated),
+        replied_through: Set(0),
+        created_at: Set(created),
+        updated_at: Set(created),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("conversation")
+    .id
 }

@@ -18,6 +18,19 @@ use usage::UsageTable;
 
 #[component]
 pub fn AiPage() -> impl IntoView {
+    view! {
+        <Title text="AI" />
+        <h1>"AI"</h1>
+        <AiSections prices=true />
+        <UsageTable />
+    }
+    .into_any()
+}
+
+/// The providers and the behaviour forms (and, on the AI page, the prices), loaded and saved
+/// together: the AI page and Settings both show them.
+#[component]
+pub fn AiSections(#[prop(optional)] prices: bool) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let settings = Resource::new(move || version.get(), |_| load_ai_settings());
     // Lives above the sections, which are rebuilt from the saved settings.
@@ -27,8 +40,6 @@ pub fn AiPage() -> impl IntoView {
         version.update(|v| *v += 1);
     });
     view! {
-        <Title text="AI" />
-        <h1>"AI"</h1>
         <p class="ok-text" role="status" data-testid="ai-saved">{move || notice.get()}</p>
         <Transition fallback=|| view! { <Skeleton lines=8 /> }>
             {move || Suspend::new(async move {
@@ -36,13 +47,12 @@ pub fn AiPage() -> impl IntoView {
                     Ok(s) => view! {
                         <ChainEditor settings=s.clone() saved />
                         <BehaviourForm behaviour=s.behaviour.clone() saved />
-                        <PriceTable prices=s.prices.clone() saved />
+                        {prices.then(|| view! { <PriceTable prices=s.prices.clone() saved /> })}
                     }.into_any(),
                     Err(error) => view! { <ErrorBox error /> }.into_any(),
                 }
             })}
         </Transition>
-        <UsageTable />
     }
     .into_any()
 }

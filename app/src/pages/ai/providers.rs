@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::ai::{ai_models, save_ai_chain};
+use crate::api::ai::{ai_models, save_ai_chain, test_ai_provider};
 use crate::components::feedback::ErrorBox;
 use crate::error::AppError;
-use crate::model::{AiSettings, ProviderInput, ProviderView, PROVIDER_KINDS};
+use crate::model::{AiSettings, ProviderCheck, ProviderInput, ProviderView, PROVIDER_KINDS};
 
 /// One row of the editor.
 #[derive(Clone)]
@@ -175,6 +175,24 @@ fn ChainRow(row: Row, rows: RwSignal<Vec<Row>>) -> impl IntoView {
             });
         }
     };
+    let checked = RwSignal::new(None::<ProviderCheck>);
+    let testing = RwSignal::new(false);
+    let test = {
+        let row = row.clone();
+        move |_| {
+            let input = row.input();
+            testing.set(true);
+            checked.set(None);
+            error.set(None);
+            leptos::task::spawn_local(async move {
+                match test_ai_provider(input).await {
+                    Ok(check) => checked.set(Some(check)),
+                    Err(e) => error.set(Some(e.message)),
+                }
+                testing.set(false);
+            });
+        }
+    };
     let key_hint = match row.key_source.as_str() {
         "dashboard" => "Stored (leave blank to keep)",
         "environment" => "From the environment (leave blank)",
@@ -211,11 +229,20 @@ fn ChainRow(row: Row, rows: RwSignal<Vec<Row>>) -> impl IntoView {
                 <button type="button" class="secondary small" on:click=list disabled=move || row.listing.get()>
                     {move || if row.listing.get() { "Listing…" } else { "List models" }}
                 </button>
+                <button type="button" class="secondary small" on:click=test disabled=move || testing.get()>
+                    {move || if testing.get() { "Testing…" } else { "Test" }}
+                </button>
                 <button type="button" class="secondary small" aria-label="Move up" on:click=move |_| shift(-1)>"↑"</button>
                 <button type="button" class="secondary small" aria-label="Move down" on:click=move |_| shift(1)>"↓"</button>
                 <button type="button" class="danger small" on:click=move |_| rows.update(|r| r.retain(|x| x.key != key))>"Remove"</button>
             </div>
             {move || error.get().map(|e| view! { <p class="field-error">{e}</p> })}
+            <p role="status" data-testid="provider-check" class=move || match checked.get() {
+                Some(c) if c.ok => "ok-text",
+                _ => "field-error",
+            }>
+                {move || checked.get().map(|c| c.message)}
+            </p>
         </li>
     }
     .into_any()

@@ -32,12 +32,32 @@ fn slot(i: usize, n: usize) -> (f64, f64) {
     (i as f64 * step + gap / 2.0, (step - gap).max(1.0))
 }
 
-fn axis_labels(days: &[DayFigures]) -> impl IntoView {
+/// The chart around `bars`: the base line, the first and last day under it, and the legend.
+fn frame(
+    label: String,
+    testid: &'static str,
+    days: &[DayFigures],
+    bars: impl IntoView,
+    legend: impl IntoView,
+) -> impl IntoView {
     let first = days.first().map(|d| d.day.clone()).unwrap_or_default();
     let last = days.last().map(|d| d.day.clone()).unwrap_or_default();
     view! {
-        <text x="0" y={HEIGHT + AXIS - 4.0} class="chart-axis">{first}</text>
-        <text x={WIDTH} y={HEIGHT + AXIS - 4.0} class="chart-axis" text-anchor="end">{last}</text>
+        <figure class="chart">
+            <svg
+                viewBox=format!("0 0 {WIDTH} {}", HEIGHT + AXIS)
+                preserveAspectRatio="none"
+                role="img"
+                aria-label=label
+                data-testid=testid
+            >
+                <line x1="0" y1=HEIGHT x2=WIDTH y2=HEIGHT class="chart-base" />
+                {bars}
+                <text x="0" y={HEIGHT + AXIS - 4.0} class="chart-axis">{first}</text>
+                <text x={WIDTH} y={HEIGHT + AXIS - 4.0} class="chart-axis" text-anchor="end">{last}</text>
+            </svg>
+            <figcaption class="legend">{legend}</figcaption>
+        </figure>
     }
 }
 
@@ -81,27 +101,13 @@ pub fn MessagesChart(days: Vec<DayFigures>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <figure class="chart">
-            <svg
-                viewBox=format!("0 0 {WIDTH} {}", HEIGHT + AXIS)
-                preserveAspectRatio="none"
-                role="img"
-                aria-label=label
-                data-testid="messages-chart"
-            >
-                <line x1="0" y1=HEIGHT x2=WIDTH y2=HEIGHT class="chart-base" />
-                {bars}
-                {axis_labels(&days)}
-            </svg>
-            <figcaption class="legend">
-                <span><i class="swatch bar-customer"></i>"Customers"</span>
-                <span><i class="swatch bar-ai"></i>"Assistant"</span>
-                <span><i class="swatch bar-owner"></i>"You"</span>
-                <span class="muted">{format!("Scale: 0–{top} a day")}</span>
-            </figcaption>
-        </figure>
-    }
+    let legend = view! {
+        <span><i class="swatch bar-customer"></i>"Customers"</span>
+        <span><i class="swatch bar-ai"></i>"Assistant"</span>
+        <span><i class="swatch bar-owner"></i>"You"</span>
+        <span class="muted">{format!("Scale: 0–{top} a day")}</span>
+    };
+    frame(label, "messages-chart", &days, bars, legend)
 }
 
 /// Provider spend per day.
@@ -130,24 +136,10 @@ pub fn CostChart(days: Vec<DayFigures>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <figure class="chart">
-            <svg
-                viewBox=format!("0 0 {WIDTH} {}", HEIGHT + AXIS)
-                preserveAspectRatio="none"
-                role="img"
-                aria-label=label
-                data-testid="cost-chart"
-            >
-                <line x1="0" y1=HEIGHT x2=WIDTH y2=HEIGHT class="chart-base" />
-                {bars}
-                {axis_labels(&days)}
-            </svg>
-            <figcaption class="legend">
-                <span class="muted">{format!("Scale: $0–{} a day", dollars(top as i64).trim_start_matches('$'))}</span>
-            </figcaption>
-        </figure>
-    }
+    let legend = view! {
+        <span class="muted">{format!("Scale: $0–{} a day", dollars(top as i64).trim_start_matches('$'))}</span>
+    };
+    frame(label, "cost-chart", &days, bars, legend)
 }
 
 #[cfg(test)]

@@ -126,6 +126,11 @@ fn duration(ms: Option<i64>) -> String {
     }
 }
 
+/// "1 answer", "2 answers".
+fn counted(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn percentiles(p: &Percentiles) -> String {
     if p.count == 0 {
         "—".to_owned()
@@ -159,17 +164,17 @@ fn stats(t: &Totals) -> impl IntoView {
             <Stat
                 label="Hand-off rate"
                 value=share(t.handed_off_conversations, t.active_conversations)
-                hint=format!("{} of {} conversations", t.handed_off_conversations, t.active_conversations)
+                hint=format!("{} of {}", t.handed_off_conversations, counted(t.active_conversations, "conversation", "conversations"))
             />
             <Stat
                 label="First response (median)"
                 value=percentiles(&t.first_response)
-                hint=format!("{} answered turns", t.first_response.count)
+                hint=counted(t.first_response.count, "answered turn", "answered turns")
             />
             <Stat
                 label="AI answer time (median)"
                 value=percentiles(&t.ai_latency)
-                hint=format!("{} answers", t.ai_latency.count)
+                hint=counted(t.ai_latency.count, "answer", "answers")
             />
             <Stat
                 label="Conversations"
@@ -219,7 +224,7 @@ fn Report(report: AnalyticsReport) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::{duration, share};
+    use super::{counted, duration, share};
 
     #[test]
     fn figures_in_words() {
@@ -229,5 +234,7 @@ mod tests {
         assert_eq!(duration(Some(4_200)), "4.2 s");
         assert_eq!(duration(Some(300_000)), "5 min");
         assert_eq!(duration(None), "—");
+        assert_eq!(counted(1, "answer", "answers"), "1 answer");
+        assert_eq!(counted(2, "answer", "answers"), "2 answers");
     }
 }

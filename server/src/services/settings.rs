@@ -1,0 +1,491 @@
+//! The Settings port: the business profile, the WhatsApp number (values from the environment
+//! win and are shown as such; secrets are sealed and never sent back), general limits, and the
+//! connection check against the Graph API.
+
+use app::error::AppError;
+use app::model::{
+    BusinessProfile, Change, ConnectionCheck, GeneralSettings, SettingValue, SettingsView,
+    WhatsAppInput, WhatsAppSettings, MAX_FILES_RANGE, MAX_FILE_MB_RANGE, MAX_LANGUAGES,
+    OUTBOUND_RATE_RANGE, RETENTION_DAYS_RANGE,
+};
+use app::ports::Settings;
+use app::validate;
+use async_trait::async_trait;
+use chrono_tz::Tz;
+use rand::Rng;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use secrecy::ExposeSecret;
+use url::Url;
+
+use crate::ai::secrets::Sealer;
+use crate::config::is_api_version;
+use crate::db::settings::{self, keys};
+use crate::error::internal;
+use crate::realtime::Bus;
+use crate::whatsapp::client::{GraphClient, GraphError};
+use crate::whatsapp::credentials::{keys as wa, Credentials, Source};
+use crate::whatsapp::outbound::{self, Outbound};
+
+/// Upload limits when none is saved (as `knowledge` applies them).
+const DEFAULT_MAX_FILE_MB: u32 = 10;
+const DEFAULT_MAX_FILES: u32 = 50;
+
+pub struct SettingsService {
+    db: DatabaseConnection,
+    bus: Bus,
+    credentials: Credentials,
+    sealer: Sealer,
+    graph: GraphClient,
+    outbound: Outbound,
+    public_url: Option<Url>,
+}
+
+fn db_failed(e: DbErr) -> AppError {
+    internal("reading or writing settings failed", e)
+}
+
+/// A whole number setting within `range`, or `default`.
+async fn number(
+    db: &impl ConnectionTrait,
+    key: &str,
+    range: (u32, u32),
+    default: u32,
+) -> Result<u32, DbErr> {
+    Ok(settings::get(db, key)
+        .await?
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|v| (range.0..=range.1).contains(v))
+        .unwrap_or(default))
+}
+
+/// Days after which messages are deleted; 0 = never.
+pub async fn retention_days(db: &impl ConnectionTrait) -> Result<u32, DbErr> {
+    Ok(settings::get(db, keys::RETENTION_DAYS)
+        .await?
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|v| (RETENTION_DAYS_RANGE.0..=RETENTION_DAYS_RANGE.1).contains(v))
+        .unwrap_or(0))
+}
+
+fn in_range(field: &str, value: u32, range: (u32, u32), what: &str) -> Result<(), AppError> {
+    if (range.0..=range.1).contains(&value) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            field,
+            format!("{what} must be from {} to {}.", range.0, range.1),
+        ))
+    }
+}
+
+/// What a Graph API error means for the owner, and what to do.
+pub fn explain(e: &GraphError) -> String {
+    match e {
+        GraphError::Api { code: 190, .. } => "Meta refused the access token: it is invalid or has expired. Create a permanent token (Meta Business settings → System users → Generate new token, with whatsapp_business_messaging and whatsapp_business_management) and paste it here.".to_owned(),
+        GraphError::Api { code: 100, .. } => "Meta does not know this phone number id, or the token cannot see it. Copy the Phone number ID from WhatsApp Manager → API Setup (it is a long number, not the phone number itself).".to_owned(),
+        GraphError::Api { code: 10 | 200..=299, .. } => "The token has no permission for this number: give its system user access to the WhatsApp account, with the whatsapp_business_management and whatsapp_business_messaging permissions.".to_owned(),
+        GraphError::Api { code: 4 | 80007 | 130429, .. } => "Meta is rate-limiting this app right now: try again in a few minutes.".to_owned(),
+        GraphError::Api { code, title, .. } => format!("Meta refused the request (error {code}: {title})."),
+        GraphError::Http { status } => format!("The Graph API answered HTTP {status} without an explanation: check the API version ({}).", "e.g. v25.0"),
+        GraphError::Unreachable(_) | GraphError::Network(_) => "This server could not reach Meta's Graph API: check its internet access (and WHATSAPP_GRAPH_URL if you set it).".to_owned(),
+        GraphError::Unreadable(_) => "Meta's answer could not be read: check the API version.".to_owned(),
+        GraphError::NotConfigured(_) => "Enter the phone number id and the access token first.".to_owned(),
+    }
+}
+
+impl SettingsService {
+    pub fn new(
+        db: DatabaseConnection,
+        bus: Bus,
+        credentials: Credentials,
+        sealer: Sealer,
+        graph: GraphClient,
+        outbound: Outbound,
+        public_url: Option<Url>,
+    ) -> Self {
+        Self {
+            db,
+            bus,
+            credentials,
+            sealer,
+            graph,
+            outbound,
+            public_url,
+        }
+    }
+
+    /// Re-reads what this process keeps in memory; run on every `settings_changed`.
+    pub async fn reload(&self) {
+        if let Err(e) = self.credentials.reload(&self.db, &self.sealer).await {
+            tracing::error!(error = %e, "reloading the WhatsApp settings failed");
+        }
+        self.outbound.reload_rate().await;
+    }
+
+    /// Follows `settings_changed` events (from this process and, through the relay, from the
+    /// others) until the bus closes.
+    pub async fn watch(self: std::sync::Arc<Self>) {
+        let mut events = self.bus.subscribe();
+        loop {
+            match events.recv().await {
+                Ok(event) if event.change == Change::SettingsChanged => self.reload().await,
+                Ok(_) => {}
+                // Fell behind: one of the missed events may have been a settings change.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.reload().await,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    /// Stores `values` (key, value; `None` removes) and tells every process.
+    async fn store(&self, values: Vec<(&str, Option<String>)>) -> Result<(), AppError> {
+        let txn = crate::db::write_txn(&self.db).await.map_err(db_failed)?;
+        for (key, value) in values {
+            match value {
+                Some(value) => settings::set(&txn, key, &value).await,
+                None => settings::remove(&txn, key).await,
+            }
+            .map_err(db_failed)?;
+        }
+        self.bus
+            .commit(txn, vec![Change::SettingsChanged])
+            .await
+            .map_err(db_failed)?;
+        self.reload().await;
+        Ok(())
+    }
+
+    fn value(&self, key: &str, value: Option<String>, secret: bool) -> SettingValue {
+        SettingValue {
+            value: if secret {
+                String::new()
+            } else {
+                value.unwrap_or_default()
+            },
+            source: self.credentials.source(key).as_str().to_owned(),
+        }
+    }
+
+    /// A verify token is needed before Meta can verify the webhook: one is made up the first
+    /// time Settings is opened without one (the owner copies it into Meta's dashboard).
+    async fn ensure_verify_token(&self) -> Result<(), AppError> {
+        if self.credentials.current().verify_token.is_some() {
+            return Ok(());
+        }
+        let token = format!("{:032x}", rand::thread_rng().gen::<u128>());
+        // Two tabs at once: the first one's token stays.
+        let _ = settings::insert_new(&self.db, wa::VERIFY_TOKEN, &token).await;
+        self.credentials
+            .reload(&self.db, &self.sealer)
+            .await
+            .map_err(db_failed)
+    }
+
+    async fn view(&self) -> Result<SettingsView, AppError> {
+        let db = &self.db;
+        let current = self.credentials.current();
+        let languages = settings::get(db, keys::BUSINESS_LANGUAGES)
+            .await
+            .map_err(db_failed)?
+            .map(|raw| crate::db::parse_tags(&raw))
+            .unwrap_or_default();
+        Ok(SettingsView {
+            business: BusinessProfile {
+                name: settings::get(db, keys::BUSINESS_NAME)
+                    .await
+                    .map_err(db_failed)?
+                    .unwrap_or_default(),
+                timezone: super::analytics::timezone(db)
+                    .await
+                    .map_err(db_failed)?
+                    .name()
+                    .to_owned(),
+                languages,
+            },
+            whatsapp: WhatsAppSettings {
+                phone_number_id: self.value(wa::PHONE_NUMBER_ID, current.phone_number_id, false),
+                access_token: self.value(wa::ACCESS_TOKEN, None, true),
+                app_secret: self.value(wa::APP_SECRET, None, true),
+                verify_token: self.value(
+                    wa::VERIFY_TOKEN,
+                    current.verify_token.map(|t| t.expose_secret().to_owned()),
+                    false,
+                ),
+                api_version: self.value(wa::API_VERSION, Some(current.api_version), false),
+                webhook_url: self
+                    .public_url
+                    .as_ref()
+                    .and_then(|u| u.join("api/webhook/whatsapp").ok())
+                    .map(|u| u.to_string()),
+            },
+            general: GeneralSettings {
+                outbound_rate: outbound::stored_rate(db).await,
+                max_file_mb: number(
+                    db,
+                    keys::KNOWLEDGE_MAX_FILE_MB,
+                    MAX_FILE_MB_RANGE,
+                    DEFAULT_MAX_FILE_MB,
+                )
+                .await
+                .map_err(db_failed)?,
+                max_files: number(
+                    db,
+                    keys::KNOWLEDGE_MAX_FILES,
+                    MAX_FILES_RANGE,
+                    DEFAULT_MAX_FILES,
+                )
+                .await
+                .map_err(db_failed)?,
+                retention_days: retention_days(db).await.map_err(db_failed)?,
+            },
+            can_store_secrets: self.sealer.can_seal(),
+        })
+    }
+
+    /// A secret to store: sealed, or refused without `SECRET_KEY`.
+    fn seal(&self, field: &str, value: &str) -> Result<String, AppError> {
+        self.sealer.seal(value).map_err(|_| {
+            AppError::invalid(
+                field,
+                "Secrets can be stored only when SECRET_KEY is set (32 characters or more); or set this value in the environment instead.",
+            )
+        })
+    }
+}
+
+/// A token-like value: no spaces, within a length.
+fn token_like(field: &str, value: &str, min: usize, max: usize) -> Result<(), AppError> {
+    if value.chars().any(char::is_whitespace) {
+        return Err(AppError::invalid(
+            field,
+            "Paste it without spaces or line breaks.",
+        ));
+    }
+    if !(min..=max).contains(&value.chars().count()) {
+        return Err(AppError::invalid(
+            field,
+            format!("It should be {min} to {max} characters long."),
+        ));
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Settings for SettingsService {
+    async fn settings(&self) -> Result<SettingsView, AppError> {
+        self.ensure_verify_token().await?;
+        self.view().await
+    }
+
+    async fn save_business(&self, profile: BusinessProfile) -> Result<SettingsView, AppError> {
+        let name = validate::business_name(&profile.name)?;
+        let timezone = profile.timezone.trim();
+        if timezone.parse::<Tz>().is_err() {
+            return Err(AppError::invalid(
+                "timezone",
+                "Pick a time zone from the list (such as Europe/Lisbon or America/Sao_Paulo).",
+            ));
+        }
+        let mut languages: Vec<String> = Vec::new();
+        for language in &profile.languages {
+            let language = language.trim();
+            if language.is_empty() || languages.iter().any(|l| l.eq_ignore_ascii_case(language)) {
+                continue;
+            }
+            if language.chars().count() > 40 {
+                return Err(AppError::invalid(
+                    "languages",
+                    "A language name is at most 40 characters.",
+                ));
+            }
+            languages.push(language.to_owned());
+        }
+        if languages.len() > MAX_LANGUAGES {
+            return Err(AppError::invalid(
+                "languages",
+                format!("List at most {MAX_LANGUAGES} languages."),
+            ));
+        }
+        self.store(vec![
+            (keys::BUSINESS_NAME, Some(name)),
+            (keys::BUSINESS_TIMEZONE, Some(timezone.to_owned())),
+            (
+                keys::BUSINESS_LANGUAGES,
+                Some(crate::db::encode_tags(&languages)),
+            ),
+        ])
+        .await?;
+        self.view().await
+    }
+
+    async fn save_whatsapp(&self, input: WhatsAppInput) -> Result<SettingsView, AppError> {
+        let fields = [
+            (
+                "phone_number_id",
+                wa::PHONE_NUMBER_ID,
+                "WHATSAPP_PHONE_NUMBER_ID",
+                &input.phone_number_id,
+            ),
+            (
+                "access_token",
+                wa::ACCESS_TOKEN,
+                "WHATSAPP_ACCESS_TOKEN",
+                &input.access_token,
+            ),
+            (
+                "app_secret",
+                wa::APP_SECRET,
+                "WHATSAPP_APP_SECRET",
+                &input.app_secret,
+            ),
+            (
+                "verify_token",
+                wa::VERIFY_TOKEN,
+                "WHATSAPP_VERIFY_TOKEN",
+                &input.verify_token,
+            ),
+            (
+                "api_version",
+                wa::API_VERSION,
+                "WHATSAPP_API_VERSION",
+                &input.api_version,
+            ),
+        ];
+        let mut values = Vec::new();
+        for (field, key, var, given) in fields {
+            let Some(given) = given.as_deref().map(str::trim) else {
+                continue;
+            };
+            if self.credentials.source(key) == Source::Environment {
+                return Err(AppError::invalid(
+                    field,
+                    format!("{var} is set in the environment, which wins: change it there."),
+                ));
+            }
+            if given.is_empty() {
+                values.push((key, None));
+                continue;
+            }
+            let stored = match field {
+                "phone_number_id" => {
+                    if !given.chars().all(|c| c.is_ascii_digit())
+                        || !(5..=30).contains(&given.len())
+                    {
+                        return Err(AppError::invalid(
+                            field,
+                            "The phone number id is the long number from WhatsApp Manager → API Setup (digits only), not the phone number.",
+                        ));
+                    }
+                    given.to_owned()
+                }
+                "access_token" => {
+                    token_like(field, given, 10, 1000)?;
+                    self.seal(field, given)?
+                }
+                "app_secret" => {
+                    token_like(field, given, 8, 200)?;
+                    self.seal(field, given)?
+                }
+                "verify_token" => {
+                    token_like(field, given, 8, 200)?;
+                    given.to_owned()
+                }
+                _ => {
+                    if !is_api_version(given) {
+                        return Err(AppError::invalid(field, "Write the version as v25.0."));
+                    }
+                    given.to_owned()
+                }
+            };
+            values.push((key, Some(stored)));
+        }
+        if !values.is_empty() {
+            self.store(values).await?;
+        }
+        self.view().await
+    }
+
+    async fn save_general(&self, general: GeneralSettings) -> Result<SettingsView, AppError> {
+        in_range(
+            "outbound_rate",
+            general.outbound_rate,
+            OUTBOUND_RATE_RANGE,
+            "The sending rate",
+        )?;
+        in_range(
+            "max_file_mb",
+            general.max_file_mb,
+            MAX_FILE_MB_RANGE,
+            "The largest upload",
+        )?;
+        in_range(
+            "max_files",
+            general.max_files,
+            MAX_FILES_RANGE,
+            "The number of files",
+        )?;
+        if general.retention_days != 0 {
+            in_range(
+                "retention_days",
+                general.retention_days,
+                RETENTION_DAYS_RANGE,
+                "Days to keep messages (or 0 to keep them all)",
+            )?;
+        }
+        self.store(vec![
+            (keys::OUTBOUND_RATE, Some(general.outbound_rate.to_string())),
+            (
+                keys::KNOWLEDGE_MAX_FILE_MB,
+                Some(general.max_file_mb.to_string()),
+            ),
+            (
+                keys::KNOWLEDGE_MAX_FILES,
+                Some(general.max_files.to_string()),
+            ),
+            (
+                keys::RETENTION_DAYS,
+                Some(general.retention_days.to_string()),
+            ),
+        ])
+        .await?;
+        self.view().await
+    }
+
+    async fn check_whatsapp(&self) -> Result<ConnectionCheck, AppError> {
+        let current = self.credentials.current();
+        let missing = match (&current.phone_number_id, &current.access_token) {
+            (None, _) => Some("Enter the phone number id (WhatsApp Manager → API Setup) and save."),
+            (_, None) => Some("Enter the access token and save."),
+            _ => None,
+        };
+        if let Some(message) = missing {
+            return Ok(ConnectionCheck {
+                ok: false,
+                message: message.to_owned(),
+            });
+        }
+        Ok(match self.graph.phone_number().await {
+            Ok(number) => {
+                let mut message = format!("Connected to {}", number.display);
+                if let Some(name) = number.verified_name {
+                    message.push_str(&format!(" ({name})"));
+                }
+                if let Some(quality) = number.quality {
+                    message.push_str(&format!(", quality rating {}", quality.to_lowercase()));
+                }
+                message.push('.');
+                if current.app_secret.is_none() {
+                    message.push_str(" Sending works, but incoming messages are refused until the app secret is set.");
+                }
+                ConnectionCheck { ok: true, message }
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "WhatsApp connection check failed");
+                ConnectionCheck {
+                    ok: false,
+                    message: explain(&e),
+                }
+            }
+        })
+    }
+}
