@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use app::error::AppError;
 use app::model::{
-    AnalyticsQuery, AnalyticsReport, AnswerMode, DayFigures, GapGroup, ModelFigures, Percentiles,
-    Totals, DEFAULT_ANALYTICS_DAYS, MAX_ANALYTICS_DAYS, MAX_GAP_CONVERSATIONS, MAX_GAP_GROUPS,
+    AnalyticsQuery, AnalyticsReport, DayFigures, GapGroup, ModelFigures, Percentiles, Totals,
+    DEFAULT_ANALYTICS_DAYS, MAX_ANALYTICS_DAYS, MAX_GAP_CONVERSATIONS, MAX_GAP_GROUPS,
 };
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::ai::extractive;
-use crate::db::analytics::MessageFact;
+use crate::db::analytics::{MessageFact, CUSTOMER, OWNER};
 use crate::db::entities::llm_usage;
 
 /// Days in the business's time zone, both ends included.
@@ -137,7 +137,7 @@ fn gaps(facts: &[MessageFact]) -> Vec<Gap<'_>> {
             conversation = Some(fact.conversation_id);
             pending.clear();
         }
-        if fact.direction == "inbound" {
+        if fact.author == CUSTOMER {
             pending.push(fact.id);
             continue;
         }
@@ -165,7 +165,7 @@ fn first_responses(facts: &[MessageFact]) -> Vec<i64> {
         if waiting.is_some_and(|(conversation, _)| conversation != fact.conversation_id) {
             waiting = None;
         }
-        if fact.direction == "inbound" {
+        if fact.author == CUSTOMER {
             waiting.get_or_insert((fact.conversation_id, fact.sent_at));
         } else if let Some((_, since)) = waiting.take() {
             // A customer's clock may run ahead of ours: never a negative wait.
@@ -207,7 +207,7 @@ fn gap_groups(gaps: &[Gap<'_>], bodies: &HashMap<i32, String>) -> Vec<GapGroup> 
             continue; // a photo alone, or a question asked before the range
         }
         let at = gap.answer.sent_at;
-        let handed_off = gap.answer.answer_mode.as_deref() == Some(AnswerMode::Handoff.as_str());
+        let handed_off = gap.answer.handoff;
         let entry = groups
             .entry(group_key(&question))
             .or_insert_with(|| Building {
@@ -279,17 +279,17 @@ pub fn report(
         let Some(day) = days.get_mut(&range.day(fact.sent_at)) else {
             continue;
         };
-        match (fact.direction.as_str(), fact.sender.as_str()) {
-            ("inbound", _) => day.customer += 1,
-            (_, "agent") => day.owner += 1,
+        match fact.author {
+            CUSTOMER => day.customer += 1,
+            OWNER => day.owner += 1,
             _ => day.ai += 1,
         }
-        if fact.sender == "ai" {
+        if fact.ai {
             if let Some(latency) = fact.latency_ms {
                 totals.answers += 1;
                 latencies.push(i64::from(latency));
             }
-            if fact.answer_mode.as_deref() == Some(AnswerMode::Handoff.as_str()) {
+            if fact.handoff {
                 totals.handoffs += 1;
                 handed_off.insert(fact.conversation_id);
             }
@@ -344,6 +344,7 @@ pub fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::analytics::ASSISTANT;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
@@ -355,16 +356,15 @@ mod tests {
         MessageFact {
             id,
             conversation_id: conversation,
-            direction: if sender == "customer" {
-                "inbound"
-            } else {
-                "outbound"
-            }
-            .to_owned(),
-            sender: sender.to_owned(),
+            author: match sender {
+                "customer" => CUSTOMER,
+                "agent" => OWNER,
+                _ => ASSISTANT,
+            },
+            ai: sender == "ai",
             sent_at: at(sent_at),
             latency_ms: None,
-            answer_mode: None,
+            handoff: false,
             knowledge_gap: false,
         }
     }
@@ -453,7 +453,7 @@ mod tests {
         for i in [4, 6] {
             facts[i].knowledge_gap = true;
         }
-        facts[6].answer_mode = Some("handoff".into());
+        facts[6].handoff = true;
         assert_eq!(question_ids(&facts), vec![3, 4, 6]);
         let bodies: HashMap<i32, String> = [
             (3, "Do you deliver"),
