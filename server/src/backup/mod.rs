@@ -40,7 +40,8 @@ const MANIFEST: &str = "replydesk-backup.json";
 const BATCH: u64 = 500;
 /// The folders under `DATA_DIR` a backup carries.
 const FOLDERS: [&str; 2] = ["knowledge", "media"];
-/// Largest table file a restore reads into memory (a crafted archive cannot exhaust it).
+/// Largest table file a restore reads: each table is held in memory while its rows are
+/// inserted, and an entry declaring more is refused before anything is read.
 const MAX_TABLE_BYTES: u64 = 4 << 30;
 
 #[derive(Debug, thiserror::Error)]
@@ -240,12 +241,13 @@ async fn write(
         counts.insert(table.name().to_owned(), table.dump(&txn, out).await?);
     }
     // The files the rows refer to, read in the same snapshot.
-    let mut files: Vec<String> = document::Entity::find()
+    let keys: Vec<String> = document::Entity::find()
+        .select_only()
+        .column(document::Column::StorageKey)
+        .into_tuple()
         .all(&txn)
-        .await?
-        .into_iter()
-        .map(|d| format!("knowledge/{}", d.storage_key))
-        .collect();
+        .await?;
+    let mut files: Vec<String> = keys.iter().map(|k| format!("knowledge/{k}")).collect();
     let media: Vec<Option<String>> = message::Entity::find()
         .select_only()
         .column(message::Column::MediaPath)

@@ -44,6 +44,32 @@ pub async fn insert_new(db: &impl ConnectionTrait, key: &str, value: &str) -> Re
         .map(|_| ())
 }
 
+/// A whole-number setting within `range`, or `default` when it is unset; a stored value outside
+/// the range (written by hand, or by an older version) is logged and replaced by `default`.
+pub async fn number(
+    db: &impl ConnectionTrait,
+    key: &str,
+    range: (u32, u32),
+    default: u32,
+) -> Result<u32, DbErr> {
+    let Some(raw) = get(db, key).await? else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<u32>() {
+        Ok(value) if (range.0..=range.1).contains(&value) => Ok(value),
+        _ => {
+            tracing::warn!(
+                key,
+                value = raw,
+                "setting is not a number from {} to {}; using {default}",
+                range.0,
+                range.1
+            );
+            Ok(default)
+        }
+    }
+}
+
 pub async fn set(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), DbErr> {
     setting::Entity::insert(row(key, value))
         .on_conflict(

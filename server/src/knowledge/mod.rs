@@ -22,8 +22,31 @@ use crate::jobs::Queue;
 use crate::realtime::Bus;
 use index::{Change, IndexError, IndexedDocument, IndexedPassage, KnowledgeIndex, Opened};
 
-pub const DEFAULT_MAX_FILE_MB: u64 = 10;
-pub const DEFAULT_MAX_FILES: u64 = 50;
+pub const DEFAULT_MAX_FILE_MB: u32 = 10;
+pub const DEFAULT_MAX_FILES: u32 = 50;
+
+/// The largest upload in MB and the most uploaded files, as saved in Settings. Settings keeps
+/// them within `MAX_FILE_MB_RANGE` and `MAX_FILES_RANGE`; any positive value set in the database
+/// by hand is honoured.
+pub async fn upload_limits(db: &impl sea_orm::ConnectionTrait) -> Result<(u32, u32), DbErr> {
+    let positive = (1, u32::MAX);
+    Ok((
+        settings::number(
+            db,
+            settings::keys::KNOWLEDGE_MAX_FILE_MB,
+            positive,
+            DEFAULT_MAX_FILE_MB,
+        )
+        .await?,
+        settings::number(
+            db,
+            settings::keys::KNOWLEDGE_MAX_FILES,
+            positive,
+            DEFAULT_MAX_FILES,
+        )
+        .await?,
+    ))
+}
 pub const DEFAULT_LANGUAGE: &str = "english";
 
 #[derive(Debug, thiserror::Error)]
@@ -92,21 +115,10 @@ impl KnowledgeBase {
     }
 
     pub async fn limits(&self) -> Result<LibraryLimits, DbErr> {
-        let number = |key, default| async move {
-            Ok::<_, DbErr>(
-                settings::get(&self.db, key)
-                    .await?
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .filter(|v| *v > 0)
-                    .unwrap_or(default),
-            )
-        };
+        let (mb, files) = upload_limits(&self.db).await?;
         Ok(LibraryLimits {
-            max_file_bytes: number(settings::keys::KNOWLEDGE_MAX_FILE_MB, DEFAULT_MAX_FILE_MB)
-                .await?
-                * 1024
-                * 1024,
-            max_files: number(settings::keys::KNOWLEDGE_MAX_FILES, DEFAULT_MAX_FILES).await?,
+            max_file_bytes: u64::from(mb) * 1024 * 1024,
+            max_files: u64::from(files),
         })
     }
 

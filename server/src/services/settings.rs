@@ -21,14 +21,11 @@ use crate::ai::secrets::Sealer;
 use crate::config::is_api_version;
 use crate::db::settings::{self, keys};
 use crate::error::internal;
+use crate::knowledge::upload_limits;
 use crate::realtime::Bus;
 use crate::whatsapp::client::{GraphClient, GraphError};
 use crate::whatsapp::credentials::{keys as wa, Credentials, Source};
 use crate::whatsapp::outbound::{self, Outbound};
-
-/// Upload limits when none is saved (as `knowledge` applies them).
-const DEFAULT_MAX_FILE_MB: u32 = 10;
-const DEFAULT_MAX_FILES: u32 = 50;
 
 pub struct SettingsService {
     db: DatabaseConnection,
@@ -44,27 +41,9 @@ fn db_failed(e: DbErr) -> AppError {
     internal("reading or writing settings failed", e)
 }
 
-/// A whole number setting within `range`, or `default`.
-async fn number(
-    db: &impl ConnectionTrait,
-    key: &str,
-    range: (u32, u32),
-    default: u32,
-) -> Result<u32, DbErr> {
-    Ok(settings::get(db, key)
-        .await?
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|v| (range.0..=range.1).contains(v))
-        .unwrap_or(default))
-}
-
 /// Days after which messages are deleted; 0 = never.
 pub async fn retention_days(db: &impl ConnectionTrait) -> Result<u32, DbErr> {
-    Ok(settings::get(db, keys::RETENTION_DAYS)
-        .await?
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|v| (RETENTION_DAYS_RANGE.0..=RETENTION_DAYS_RANGE.1).contains(v))
-        .unwrap_or(0))
+    settings::number(db, keys::RETENTION_DAYS, (0, RETENTION_DAYS_RANGE.1), 0).await
 }
 
 fn in_range(field: &str, value: u32, range: (u32, u32), what: &str) -> Result<(), AppError> {
@@ -86,7 +65,7 @@ pub fn explain(e: &GraphError) -> String {
         GraphError::Api { code: 10 | 200..=299, .. } => "The token has no permission for this number: give its system user access to the WhatsApp account, with the whatsapp_business_management and whatsapp_business_messaging permissions.".to_owned(),
         GraphError::Api { code: 4 | 80007 | 130429, .. } => "Meta is rate-limiting this app right now: try again in a few minutes.".to_owned(),
         GraphError::Api { code, title, .. } => format!("Meta refused the request (error {code}: {title})."),
-        GraphError::Http { status } => format!("The Graph API answered HTTP {status} without an explanation: check the API version ({}).", "e.g. v25.0"),
+        GraphError::Http { status } => format!("The Graph API answered HTTP {status} without an explanation: check the API version (such as v25.0)."),
         GraphError::Unreachable(_) | GraphError::Network(_) => "This server could not reach Meta's Graph API: check its internet access (and WHATSAPP_GRAPH_URL if you set it).".to_owned(),
         GraphError::Unreadable(_) => "Meta's answer could not be read: check the API version.".to_owned(),
         GraphError::NotConfigured(_) => "Enter the phone number id and the access token first.".to_owned(),
@@ -155,13 +134,10 @@ impl SettingsService {
         Ok(())
     }
 
-    fn value(&self, key: &str, value: Option<String>, secret: bool) -> SettingValue {
+    /// A value in effect with its source; secrets are passed as `None` and never sent back.
+    fn value(&self, key: &str, value: Option<String>) -> SettingValue {
         SettingValue {
-            value: if secret {
-                String::new()
-            } else {
-                value.unwrap_or_default()
-            },
+            value: value.unwrap_or_default(),
             source: self.credentials.source(key).as_str().to_owned(),
         }
     }
@@ -183,6 +159,7 @@ impl SettingsService {
 
     async fn view(&self) -> Result<SettingsView, AppError> {
         let db = &self.db;
+        let (max_file_mb, max_files) = upload_limits(db).await.map_err(db_failed)?;
         let current = self.credentials.current();
         let languages = settings::get(db, keys::BUSINESS_LANGUAGES)
             .await
@@ -203,15 +180,14 @@ impl SettingsService {
                 languages,
             },
             whatsapp: WhatsAppSettings {
-                phone_number_id: self.value(wa::PHONE_NUMBER_ID, current.phone_number_id, false),
-                access_token: self.value(wa::ACCESS_TOKEN, None, true),
-                app_secret: self.value(wa::APP_SECRET, None, true),
+                phone_number_id: self.value(wa::PHONE_NUMBER_ID, current.phone_number_id),
+                access_token: self.value(wa::ACCESS_TOKEN, None),
+                app_secret: self.value(wa::APP_SECRET, None),
                 verify_token: self.value(
                     wa::VERIFY_TOKEN,
                     current.verify_token.map(|t| t.expose_secret().to_owned()),
-                    false,
                 ),
-                api_version: self.value(wa::API_VERSION, Some(current.api_version), false),
+                api_version: self.value(wa::API_VERSION, Some(current.api_version)),
                 webhook_url: self
                     .public_url
                     .as_ref()
@@ -220,22 +196,8 @@ impl SettingsService {
             },
             general: GeneralSettings {
                 outbound_rate: outbound::stored_rate(db).await,
-                max_file_mb: number(
-                    db,
-                    keys::KNOWLEDGE_MAX_FILE_MB,
-                    MAX_FILE_MB_RANGE,
-                    DEFAULT_MAX_FILE_MB,
-                )
-                .await
-                .map_err(db_failed)?,
-                max_files: number(
-                    db,
-                    keys::KNOWLEDGE_MAX_FILES,
-                    MAX_FILES_RANGE,
-                    DEFAULT_MAX_FILES,
-                )
-                .await
-                .map_err(db_failed)?,
+                max_file_mb,
+                max_files,
                 retention_days: retention_days(db).await.map_err(db_failed)?,
             },
             can_store_secrets: self.sealer.can_seal(),

@@ -129,11 +129,12 @@ impl Credentials {
                 Some(token) => Some(token.clone()),
                 None => text(keys::VERIFY_TOKEN).await?.map(SecretString::from),
             },
-            api_version: match env.api_version_from_env {
-                true => env.api_version.clone(),
-                false => text(keys::API_VERSION)
+            api_version: if env.api_version_from_env {
+                env.api_version.clone()
+            } else {
+                text(keys::API_VERSION)
                     .await?
-                    .unwrap_or_else(|| env.api_version.clone()),
+                    .unwrap_or_else(|| env.api_version.clone())
             },
         };
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = merged;

@@ -151,22 +151,15 @@ pub struct Outbound {
 
 /// The rate saved in Settings, or the default.
 pub async fn stored_rate(db: &DatabaseConnection) -> u32 {
-    let stored = crate::db::settings::get(db, crate::db::settings::keys::OUTBOUND_RATE)
-        .await
-        .ok()
-        .flatten();
-    match stored.as_deref().map(str::parse::<u32>) {
-        None => DEFAULT_RATE_PER_SECOND,
-        Some(Ok(rate)) if (1..=1000).contains(&rate) => rate,
-        Some(_) => {
-            tracing::warn!(
-                value = stored.as_deref().unwrap_or_default(),
-                "the outbound rate setting is not a number from 1 to 1000; using {}",
-                DEFAULT_RATE_PER_SECOND
-            );
-            DEFAULT_RATE_PER_SECOND
-        }
-    }
+    use crate::db::settings;
+    settings::number(
+        db,
+        settings::keys::OUTBOUND_RATE,
+        app::model::OUTBOUND_RATE_RANGE,
+        DEFAULT_RATE_PER_SECOND,
+    )
+    .await
+    .unwrap_or(DEFAULT_RATE_PER_SECOND)
 }
 
 impl Outbound {

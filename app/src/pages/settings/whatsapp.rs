@@ -77,7 +77,8 @@ pub fn WhatsAppForm(
             }
         }
     });
-    let verify_shown = whatsapp.verify_token.value.clone();
+    // The token Meta must be given is the one saved last.
+    let verify_shown = Signal::derive(move || current.with(|c| c.verify_token.value.clone()));
 
     view! {
         <section id="whatsapp" class="card" aria-labelledby="whatsapp-title">
@@ -141,8 +142,8 @@ pub fn WhatsAppForm(
             <div class="copy-box" aria-labelledby="webhook-title">
                 <h3 id="webhook-title">"In Meta's dashboard"</h3>
                 <p class="muted">"WhatsApp → Configuration → Webhook → Edit: paste these two, verify and save, then subscribe to the “messages” field."</p>
-                <CopyLine label="Callback URL" value=webhook testid="webhook-url" />
-                <CopyLine label="Verify token" value=RwSignal::new(verify_shown) testid="verify-token" />
+                <CopyLine label="Callback URL" value=Signal::from(webhook) testid="webhook-url" />
+                <CopyLine label="Verify token" value=verify_shown testid="verify-token" />
             </div>
         </section>
     }
@@ -181,7 +182,7 @@ fn ConnectionCheckButton() -> impl IntoView {
 
 /// A value to copy into another site, with a button that does it.
 #[component]
-fn CopyLine(label: &'static str, value: RwSignal<String>, testid: &'static str) -> impl IntoView {
+fn CopyLine(label: &'static str, value: Signal<String>, testid: &'static str) -> impl IntoView {
     let copied = RwSignal::new(false);
     view! {
         <div class="copy-line">
