@@ -27,6 +27,11 @@ struct Setup {
     llm: FakeLlm,
 }
 
+/// A burst window for tests in which something must happen while the reply waits (more
+/// messages, the owner's reply, the AI switched off): long enough that a busy machine still
+/// gets there first. A short window would make them pass or fail with the machine's speed.
+const WIDE_BURST_MS: u32 = 5000;
+
 /// A connected server with an owner, a delivery FAQ in the knowledge base, and `burst_ms`.
 async fn setup(engine: Engine, burst_ms: u32) -> Setup {
     let graph = FakeGraph::start().await;
@@ -445,7 +450,7 @@ async fn the_model_can_hand_off_and_the_customer_can_ask(engine: Engine) {
 }
 
 async fn ai_off_means_no_reply(engine: Engine) {
-    let s = setup(engine, 300).await;
+    let s = setup(engine, WIDE_BURST_MS).await;
     chain(&s, &["main"]).await;
     customer_writes(&s, "wamid.o1", "delivery price?").await;
     // Switched off during the burst window: checked when the reply is about to be written.
@@ -461,7 +466,7 @@ async fn ai_off_means_no_reply(engine: Engine) {
 }
 
 async fn a_burst_gets_one_reply(engine: Engine) {
-    let s = setup(engine, 800).await;
+    let s = setup(engine, WIDE_BURST_MS).await;
     chain(&s, &["main"]).await;
     for (id, body) in [
         ("wamid.b1", "Hi!"),
@@ -489,7 +494,7 @@ async fn a_burst_gets_one_reply(engine: Engine) {
 }
 
 async fn an_owner_reply_in_the_window_wins(engine: Engine) {
-    let s = setup(engine, 1500).await;
+    let s = setup(engine, WIDE_BURST_MS).await;
     chain(&s, &["main"]).await;
     customer_writes(&s, "wamid.w1", "delivery price?").await;
     let c = conversation(&s).await; // stored before the webhook was answered

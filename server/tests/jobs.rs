@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{fast_jobs, Engine, TestDb};
+use replydesk::config::JobsConfig;
+use replydesk::db::entities::job;
 use replydesk::jobs::{status, Enqueue, Job, JobError, Queue, Retry, Worker};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -71,9 +73,34 @@ async fn each_job_is_claimed_once_under_concurrency(engine: Engine) {
     assert_eq!((counts.queued, counts.running, counts.dead), (0, 0, 0));
 }
 
+/// Moves a job's clock instead of waiting for it: its retry is due now, or its lease has run
+/// out. Tests that sleep past a deadline pass or fail with the machine's speed.
+async fn due_now(queue: &Queue, id: i32) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    job::Entity::update_many()
+        .col_expr(job::Column::RunAt, Expr::value(past))
+        .col_expr(job::Column::LockedUntil, Expr::value(past))
+        .filter(job::Column::Id.eq(id))
+        .exec(queue.connection())
+        .await
+        .expect("back-date the job");
+}
+
+/// A queue whose delays are long enough that "not yet" holds on any machine.
+fn slow_clock_jobs() -> JobsConfig {
+    JobsConfig {
+        lease: Duration::from_secs(600),
+        backoff_base: Duration::from_secs(60),
+        backoff_max: Duration::from_secs(3600),
+        ..fast_jobs()
+    }
+}
+
 async fn failures_retry_with_backoff_then_die(engine: Engine) {
     let db = TestDb::new(engine).await;
-    let queue = Queue::new(db.connect().await, fast_jobs());
+    let queue = Queue::new(db.connect().await, slow_clock_jobs());
     let id = queue
         .enqueue(queue.connection(), &Ping { n: 1 }, Enqueue::default())
         .await
@@ -91,15 +118,17 @@ async fn failures_retry_with_backoff_then_die(engine: Engine) {
         .fail(&first, "w", "timeout talking to provider", Retry::Backoff)
         .await
         .expect("fail"));
+    let after = chrono::Utc::now();
     let row = queue.get(id).await.expect("get").expect("row");
     assert_eq!(row.status, status::QUEUED);
     assert_eq!(
         row.last_error.as_deref(),
         Some("timeout talking to provider")
     );
-    // Backoff: not due again for base (100 ms) × 2^0.
-    let delay = row.run_at - before;
-    assert!(delay >= chrono::Duration::milliseconds(90), "{delay}");
+    // Backoff: base (60 s) × 2^0, plus up to a quarter of jitter.
+    let base = chrono::Duration::seconds(60);
+    assert!(row.run_at >= before + base, "{} {before}", row.run_at);
+    assert!(row.run_at <= after + base * 5 / 4, "{} {after}", row.run_at);
     assert!(
         queue
             .claim("w", &[Ping::KIND])
@@ -109,24 +138,22 @@ async fn failures_retry_with_backoff_then_die(engine: Engine) {
         "not due yet"
     );
 
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    due_now(&queue, id).await;
     let second = queue
         .claim("w", &[Ping::KIND])
         .await
         .expect("claim")
         .expect("due again");
     assert_eq!(second.attempt, 2);
+    let before = chrono::Utc::now();
     assert!(queue
         .fail(&second, "w", "still failing", Retry::Backoff)
         .await
         .expect("fail"));
     let row = queue.get(id).await.expect("get").expect("row");
-    assert!(
-        row.run_at - chrono::Utc::now() > chrono::Duration::milliseconds(100),
-        "second delay doubles"
-    );
+    assert!(row.run_at >= before + base * 2, "second delay doubles");
 
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    due_now(&queue, id).await;
     let third = queue
         .claim("w", &[Ping::KIND])
         .await
@@ -165,8 +192,7 @@ async fn failures_retry_with_backoff_then_die(engine: Engine) {
 
 async fn a_crashed_worker_job_is_resumed(engine: Engine) {
     let db = TestDb::new(engine).await;
-    let mut config = fast_jobs();
-    config.lease = Duration::from_millis(300);
+    let config = slow_clock_jobs();
     let crashed = Queue::new(db.connect().await, config.clone());
     crashed
         .enqueue(crashed.connection(), &Ping { n: 7 }, Enqueue::default())
@@ -187,7 +213,7 @@ async fn a_crashed_worker_job_is_resumed(engine: Engine) {
         .expect("claim")
         .is_none());
     // …and takes it over once the lease has run out.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    due_now(&survivor, lost.id).await;
     let resumed = survivor
         .claim("new-process", &[Ping::KIND])
         .await

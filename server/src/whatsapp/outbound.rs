@@ -123,18 +123,18 @@ impl RateLimiter {
         self.state.lock().await.1 = interval(rate);
     }
 
-    pub async fn acquire(&self) {
-        let wait = {
+    /// Waits for this send's slot and returns it. Slots are at least one interval apart
+    /// whatever the machine's speed: a late caller gets a later slot, never a closer one.
+    pub async fn acquire(&self) -> Instant {
+        let slot = {
             let mut state = self.state.lock().await;
             let (next, interval) = *state;
-            let now = Instant::now();
-            let slot = next.max(now);
+            let slot = next.max(Instant::now());
             state.0 = slot + interval;
-            slot - now
+            slot
         };
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
-        }
+        tokio::time::sleep_until(slot).await;
+        slot
     }
 }
 
@@ -587,14 +587,25 @@ mod tests {
         assert!(window_refusal(&template, None, now).is_none());
     }
 
-    #[tokio::test]
+    // The clock is paused (tokio's test clock): the slots are exact, not timed.
+    #[tokio::test(start_paused = true)]
     async fn the_limiter_spaces_sends() {
         let limiter = RateLimiter::per_second(100);
-        let start = Instant::now();
+        let mut slots = Vec::new();
         for _ in 0..5 {
-            limiter.acquire().await;
+            slots.push(limiter.acquire().await);
         }
-        // Five slots 10 ms apart: the last one starts 40 ms after the first.
-        assert!(start.elapsed() >= Duration::from_millis(40));
+        for pair in slots.windows(2) {
+            assert_eq!(pair[1] - pair[0], Duration::from_millis(10));
+        }
+        // A new rate applies from the next slot on.
+        limiter.set_rate(5).await;
+        let before = limiter.acquire().await;
+        let after = limiter.acquire().await;
+        assert_eq!(after - before, Duration::from_millis(200));
+        // An idle limiter does not bank slots: after a pause the next send goes at once.
+        tokio::time::advance(Duration::from_secs(5)).await;
+        let now = Instant::now();
+        assert_eq!(limiter.acquire().await, now);
     }
 }

@@ -356,7 +356,8 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    // A guard against hanging, not a speed check: generous, so a busy machine never fails it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(value) = check().await {
             return value;
