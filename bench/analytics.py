@@ -101,7 +101,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as data:
         server = Server(args.binary, args.site, data)
-        server.call("/api/auth/setup", {"input": {"business_name": "Bench Bakery", "email": EMAIL, "password": PASSWORD}})
+        server.setup_owner("Bench Bakery", EMAIL, PASSWORD)
         server.stop()
         seed(str(pathlib.Path(data) / "replydesk.db"), args.messages)
 

@@ -100,7 +100,7 @@ def main() -> None:
             "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9",
         })
         try:
-            server.call("/api/auth/setup", {"input": {"business_name": "Bench Bakery", "email": EMAIL, "password": PASSWORD}})
+            server.setup_owner("Bench Bakery", EMAIL, PASSWORD)
             note(f"seeding {args.conversations} conversations")
             started = time.time()
             seed(server, args.conversations)

@@ -142,7 +142,7 @@ def main() -> None:
     data = tempfile.mkdtemp(prefix="replydesk-bench-")
     try:
         server = Server(args.binary, args.site, data)
-        server.call("/api/auth/setup", {"input": {"business_name": "Bench", "email": EMAIL, "password": PASSWORD}})
+        server.setup_owner("Bench", EMAIL, PASSWORD)
         server.call("/api/auth/state")
 
         # 1. ingest

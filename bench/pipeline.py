@@ -113,7 +113,7 @@ def main() -> None:
             "RUST_LOG": os.environ.get("BENCH_LOG_LEVEL", "warn"),
         })
         try:
-            server.call("/api/auth/setup", {"input": {"business_name": "Bench Bakery", "email": EMAIL, "password": PASSWORD}})
+            server.setup_owner("Bench Bakery", EMAIL, PASSWORD)
             server.call("/api/knowledge/entry", {"entry": {"kind": "faq", "title": "How much is delivery?",
                         "body": "Delivery within the city costs $5. Orders above $50 ship free."}})
             behaviour = server.call("/api/ai/settings")["behaviour"]

@@ -53,6 +53,7 @@ class Server:
         # Allocator settings under test pass through (e.g. MALLOC_ARENA_MAX).
         env.update({k: v for k, v in os.environ.items() if k.startswith("MALLOC_")})
         env.update(extra_env or {})
+        self.binary, self.env = binary, env
         self.proc = subprocess.Popen([binary, "serve"], env=env, stdout=None if os.environ.get("BENCH_LOGS") else subprocess.DEVNULL)
         jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -74,6 +75,14 @@ class Server:
         req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         with self.opener.open(req, timeout=timeout) as r:
             return json.loads(r.read() or b"null")
+
+    def setup_owner(self, business_name: str, email: str, password: str):
+        """Creates the owner (and signs in) with the setup token, as `replydesk setup-token`
+        prints it for this server's database."""
+        token = subprocess.run([self.binary, "setup-token"], env=self.env, check=True,
+                               capture_output=True, text=True).stdout.strip()
+        return self.call("/api/auth/setup", {"input": {"business_name": business_name, "email": email,
+                                                       "password": password, "setup_token": token}})
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)

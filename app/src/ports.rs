@@ -21,6 +21,7 @@ use crate::model::{
 };
 use crate::model::{
     BusinessProfile, ConnectionCheck, GeneralSettings, ProviderCheck, SettingsView, WhatsAppInput,
+    WhatsAppSaved,
 };
 
 /// The owner's account.
@@ -160,8 +161,9 @@ pub trait Analytics: Send + Sync {
 pub trait Settings: Send + Sync {
     async fn settings(&self) -> Result<SettingsView, AppError>;
     async fn save_business(&self, profile: BusinessProfile) -> Result<SettingsView, AppError>;
-    /// Values set in the environment are refused (they win anyway).
-    async fn save_whatsapp(&self, input: WhatsAppInput) -> Result<SettingsView, AppError>;
+    /// Saves each value given on its own; those refused (set in the environment, which wins,
+    /// or not valid) are listed with why.
+    async fn save_whatsapp(&self, input: WhatsAppInput) -> Result<WhatsAppSaved, AppError>;
     async fn save_general(&self, general: GeneralSettings) -> Result<SettingsView, AppError>;
     /// Asks the Graph API about the configured number with the configured token.
     async fn check_whatsapp(&self) -> Result<ConnectionCheck, AppError>;

@@ -1,12 +1,29 @@
 import { expect, test } from "@playwright/test";
-import { CHANGED_PASSWORD, hydrated, logIn, OWNER } from "./helpers";
+import { CHANGED_PASSWORD, hydrated, logIn, OWNER, setupLinkFromLog } from "./helpers";
 
 // One owner's first day, in order: each step starts where the previous one left off.
 test.describe.serial("owner account", () => {
-  test("first visit leads to setup, which creates the owner", async ({ page }) => {
+  test("first visit leads to setup, which needs the token from the server's log", async ({ page }) => {
     await page.goto("/");
     await expect(page).toHaveURL(/\/setup$/);
     await hydrated(page);
+    // A stranger who finds the address first: without the token, no owner.
+    await expect(page.getByText("printed in the server's log")).toBeVisible();
+    await page.getByLabel("Setup token").fill("0000-0000-0000-0000-0000-0000");
+    await page.getByLabel("Business name").fill("Not my business");
+    await page.getByLabel("Email", { exact: true }).fill("stranger@example.com");
+    await page.getByLabel("Password", { exact: true }).fill("a stranger's password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.locator("#field-setup_token-error")).toContainText("not this server's setup token");
+    await expect(page).toHaveURL(/\/setup$/);
+
+    // The operator opens the link the log shows: the token is filled in.
+    const link = await setupLinkFromLog();
+    await page.goto(link.pathname + link.search);
+    await hydrated(page);
+    await expect(page.getByLabel("Setup token")).toHaveValue(link.searchParams.get("token") ?? "");
+    await expect(page.getByText("Filled in from the link in the server's log.")).toBeVisible();
+    await page.screenshot({ path: "../docs/screenshots/setup.png" });
     await page.getByLabel("Business name").fill(OWNER.business);
     await page.getByLabel("Email", { exact: true }).fill(OWNER.email);
     await page.getByLabel("Password", { exact: true }).fill("short");

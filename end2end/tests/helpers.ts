@@ -1,4 +1,6 @@
 import { expect, type Page } from "@playwright/test";
+import * as fs from "node:fs";
+import { serverLog } from "../servers";
 
 export const OWNER = {
   business: "Café Lima",
@@ -8,6 +10,20 @@ export const OWNER = {
 
 /** The owner's password once accounts.spec has changed it (the specs after it sign in with it). */
 export const CHANGED_PASSWORD = "a better passphrase 2";
+
+/** The setup link the server printed in its log ("No owner yet. Create the owner account at
+ * http://…/setup?token=…"), as the person who runs the server finds it. */
+export async function setupLinkFromLog(): Promise<URL> {
+  let link = "";
+  await expect
+    .poll(() => {
+      const log = fs.existsSync(serverLog()) ? fs.readFileSync(serverLog(), "utf8") : "";
+      link = log.match(/No owner yet\. Create the owner account at (\S+\/setup\?token=[0-9A-Z-]+)/)?.[1] ?? "";
+      return link;
+    })
+    .not.toBe("");
+  return new URL(link);
+}
 
 /** Waits until the WASM has hydrated the page: before that, clicks land on dead HTML. */
 export async function hydrated(page: Page) {
@@ -29,8 +45,11 @@ export const WHATSAPP_TOKEN = "e2e-access-token";
 export async function signedIn(page: Page) {
   const state = await (await page.request.post("/api/auth/state", { data: {} })).json();
   if (state.needs_setup) {
+    const token = (await setupLinkFromLog()).searchParams.get("token");
     const res = await page.request.post("/api/auth/setup", {
-      data: { input: { business_name: OWNER.business, email: OWNER.email, password: CHANGED_PASSWORD } },
+      data: {
+        input: { business_name: OWNER.business, email: OWNER.email, password: CHANGED_PASSWORD, setup_token: token },
+      },
     });
     expect(res.status()).toBe(200);
   } else {

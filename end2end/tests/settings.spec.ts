@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, signedIn, WHATSAPP_TOKEN } from "./helpers";
+import { HTTPS_OWNER, HTTPS_PORT } from "../servers";
+import { hydrated, logIn, signedIn, WHATSAPP_TOKEN } from "./helpers";
 
 // Settings: the WhatsApp connection is checked against the fake Graph API (fake-graph.ts),
 // which accepts only the suite's token; values from the environment are shown as such.
@@ -15,6 +16,19 @@ test.describe.serial("settings", () => {
     await expect(whatsapp.getByLabel(/^App secret/)).toHaveAttribute("placeholder", "Set by WHATSAPP_APP_SECRET in the environment");
     await expect(page.getByTestId("webhook-url")).toHaveText(new RegExp(`^${page.url().split("/settings")[0]}/api/webhook/whatsapp$`));
     await expect(page.getByTestId("verify-token")).toHaveText("e2e-verify-token");
+    // This server is reached at http://127.0.0.1: Settings says Meta cannot call it, and how to fix it.
+    const warning = page.getByTestId("webhook-warning");
+    await expect(warning).toContainText("Meta sends WhatsApp messages only to https:// addresses");
+    await expect(warning).toContainText("Set PUBLIC_URL");
+    await expect(warning.getByRole("link", { name: "How to connect WhatsApp" })).toHaveAttribute(
+      "href",
+      /docs\/WHATSAPP_SETUP\.md$/,
+    );
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.locator("#whatsapp").screenshot({ path: `test-results/settings-whatsapp-warning-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
 
     await whatsapp.getByRole("button", { name: "Check connection" }).click();
     await expect(page.getByTestId("connection-check")).toHaveText("Connected to +1 555-010-0199 (Café Lima), quality rating green.");
@@ -74,5 +88,22 @@ test.describe.serial("settings", () => {
     await hydrated(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  test("behind https (PUBLIC_URL) the callback URL is the public one, with no warning", async ({ page }) => {
+    // The second server: PUBLIC_URL=https://support.example.com, owner from ADMIN_EMAIL.
+    const base = `http://localhost:${HTTPS_PORT}`;
+    await page.goto(`${base}/login`);
+    await logIn(page, HTTPS_OWNER.email, HTTPS_OWNER.password);
+    await expect(page).toHaveURL(`${base}/`);
+    await page.goto(`${base}/settings`);
+    await hydrated(page);
+    await expect(page.getByTestId("webhook-url")).toHaveText("https://support.example.com/api/webhook/whatsapp");
+    await expect(page.getByTestId("secret-key-note")).toContainText("secret.key");
+    await expect(page.getByTestId("webhook-warning")).toHaveCount(0);
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.locator("#whatsapp").screenshot({ path: `test-results/settings-whatsapp-https-${width}.png` });
+    }
   });
 });

@@ -21,6 +21,8 @@ Usage:
   replydesk reset-password --email EMAIL   Set a new owner password read from standard input
                                            (or generated and printed when none is given)
                                            and log out every session of that owner
+  replydesk setup-token                    Print the token the setup page asks for (while
+                                           no owner exists)
   replydesk backup FILE                    Write the database and the files under DATA_DIR
                                            to FILE (a zip; safe while the server runs)
   replydesk restore FILE [--replace]       Restore a backup into DATABASE_URL and DATA_DIR
@@ -39,6 +41,7 @@ pub enum Command {
     Serve,
     Migrate { status_only: bool },
     ResetPassword { email: String },
+    SetupToken,
     Backup { file: PathBuf },
     Restore { file: PathBuf, replace: bool },
     Simulate(crate::simulate::Options),
@@ -64,6 +67,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             email: flag.trim_start_matches("--email=").to_owned(),
         }),
         ["reset-password", ..] => Err("reset-password needs --email EMAIL".to_owned()),
+        ["setup-token"] => Ok(Command::SetupToken),
         ["backup", file] => Ok(Command::Backup { file: file.into() }),
         ["backup", ..] => Err("backup needs the FILE to write".to_owned()),
         ["restore", file] | ["restore", file, "--replace"] | ["restore", "--replace", file]
@@ -142,6 +146,26 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> anyhow::Res
     Ok(())
 }
 
+/// `replydesk setup-token`: the token of a server that has no owner yet (the same one its log
+/// shows), for an operator who has a shell but lost the log.
+pub async fn setup_token(config: &Config) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    let token = AccountsService::new(db.clone())
+        .open_setup_token()
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    db.close().await?;
+    match token {
+        Some(token) => {
+            println!("{token}");
+            Ok(())
+        }
+        None => anyhow::bail!(
+            "this Replydesk already has an owner, so setup is closed; to get in, use `replydesk reset-password --email EMAIL`"
+        ),
+    }
+}
+
 pub async fn reset_password(config: &Config, email: &str) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     let given = if stdin.is_terminal() {
@@ -210,6 +234,8 @@ mod tests {
             })
         );
         assert!(parse_words(&["reset-password"]).is_err());
+        assert_eq!(parse_words(&["setup-token"]), Ok(Command::SetupToken));
+        assert!(parse_words(&["setup-token", "x"]).is_err());
         assert_eq!(
             parse_words(&["backup", "b.zip"]),
             Ok(Command::Backup {

@@ -111,6 +111,13 @@ impl Default for JobsConfig {
     }
 }
 
+/// What Railway tells the service about itself (absent elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RailwayFacts {
+    /// `RAILWAY_VOLUME_MOUNT_PATH`: where the service's volume is mounted, if it has one.
+    pub volume_mount_path: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub host: IpAddr,
@@ -124,6 +131,8 @@ pub struct Config {
     pub whatsapp: WhatsAppConfig,
     pub ai: AiConfig,
     pub jobs: JobsConfig,
+    /// Set when running on Railway.
+    pub railway: Option<RailwayFacts>,
 }
 
 const MAX_VALUE_LEN: usize = 4096;
@@ -185,7 +194,17 @@ impl Config {
                 )
             })?,
         };
-        let data_dir = PathBuf::from(get("DATA_DIR")?.unwrap_or_else(|| "./data".to_owned()));
+        // Railway: the volume, wherever the deployer mounted it, unless DATA_DIR says otherwise.
+        let volume_mount_path = get("RAILWAY_VOLUME_MOUNT_PATH")?.map(PathBuf::from);
+        let railway = (get("RAILWAY_ENVIRONMENT")?.is_some()
+            || get("RAILWAY_PROJECT_ID")?.is_some())
+        .then(|| RailwayFacts {
+            volume_mount_path: volume_mount_path.clone(),
+        });
+        let data_dir = match get("DATA_DIR")? {
+            Some(dir) => PathBuf::from(dir),
+            None => volume_mount_path.unwrap_or_else(|| PathBuf::from("./data")),
+        };
 
         let database_url = match get("DATABASE_URL")? {
             None => format!(
@@ -209,7 +228,13 @@ impl Config {
             }
         };
 
-        let public_url = match get("PUBLIC_URL")? {
+        // Railway names the service's public domain; PUBLIC_URL, when set, wins.
+        let public_url = match get("PUBLIC_URL")?.or_else(|| {
+            lookup("RAILWAY_PUBLIC_DOMAIN")
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty())
+                .map(|domain| format!("https://{domain}"))
+        }) {
             None => None,
             Some(v) => {
                 let url = Url::parse(&v).map_err(|e| {
@@ -362,6 +387,7 @@ impl Config {
                 secret_key,
             },
             jobs: JobsConfig::default(),
+            railway,
         })
     }
 
@@ -484,6 +510,51 @@ mod tests {
         assert!(c.secure_cookies());
         assert_eq!(c.port, 8080);
         assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn railway_facts_fill_the_gaps_and_explicit_values_win() {
+        let c = config(&[
+            ("RAILWAY_ENVIRONMENT", "production"),
+            ("RAILWAY_VOLUME_MOUNT_PATH", "/app/storage"),
+            (
+                "RAILWAY_PUBLIC_DOMAIN",
+                "replydesk-production.up.railway.app",
+            ),
+        ])
+        .expect("valid");
+        assert_eq!(c.data_dir, PathBuf::from("/app/storage"));
+        assert_eq!(
+            c.public_url.as_ref().map(Url::as_str),
+            Some("https://replydesk-production.up.railway.app/")
+        );
+        assert!(c.secure_cookies());
+        assert_eq!(
+            c.railway,
+            Some(RailwayFacts {
+                volume_mount_path: Some(PathBuf::from("/app/storage"))
+            })
+        );
+        let c = config(&[
+            ("RAILWAY_PROJECT_ID", "abc"),
+            ("RAILWAY_VOLUME_MOUNT_PATH", "/app/storage"),
+            (
+                "RAILWAY_PUBLIC_DOMAIN",
+                "replydesk-production.up.railway.app",
+            ),
+            ("DATA_DIR", "/data"),
+            ("PUBLIC_URL", "https://support.example.com"),
+        ])
+        .expect("valid");
+        assert_eq!(c.data_dir, PathBuf::from("/data"));
+        assert_eq!(
+            c.public_url.as_ref().map(Url::as_str),
+            Some("https://support.example.com/")
+        );
+        assert!(config(&[]).expect("valid").railway.is_none());
+        // A domain that is not one is named by the variable it became.
+        let err = config(&[("RAILWAY_PUBLIC_DOMAIN", "bad domain")]).expect_err("refused");
+        assert_eq!(err.var, "PUBLIC_URL");
     }
 
     #[test]

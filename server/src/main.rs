@@ -50,6 +50,7 @@ fn main() -> ExitCode {
         match command {
             Command::Migrate { status_only } => report(cli::migrate(&config, status_only).await),
             Command::ResetPassword { email } => report(cli::reset_password(&config, &email).await),
+            Command::SetupToken => report(cli::setup_token(&config).await),
             Command::Backup { file } => report(cli::backup(&config, &file).await),
             Command::Restore { file, replace } => {
                 report(cli::restore(&config, &file, replace).await)
@@ -80,10 +81,12 @@ async fn serve(config: Config) -> ExitCode {
     }
 }
 
-/// Configuration problems exit 2 (fix the environment); anything else 1.
+/// Configuration problems exit 2 (fix the environment), a data directory this process cannot
+/// write 73 (EX_CANTCREAT: fix its owner); anything else 1.
 fn startup_failed(err: &StartupError) -> ExitCode {
     eprintln!("replydesk: {err}");
     match err {
+        StartupError::DataDirNotWritable { .. } => ExitCode::from(73),
         StartupError::DataDir { .. }
         | StartupError::Connect { .. }
         | StartupError::Bootstrap(_) => ExitCode::from(2),

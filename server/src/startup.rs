@@ -28,10 +28,10 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::ai::engine::{Engine, Reply};
-use crate::ai::secrets::Sealer;
 use crate::auth::guard::guard;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
+use crate::crypto::key_file::{self, KeyOrigin};
 use crate::db;
 use crate::db::prompt_templates;
 use crate::http::backup_download::{self, Backups};
@@ -68,6 +68,16 @@ pub enum StartupError {
         path: String,
         source: std::io::Error,
     },
+    #[error("DATA_DIR: {path} is not writable by this process (uid {uid}; the directory belongs to uid {owner}, mode {mode:o}): {source}. In Docker, start the container as root (the image's entrypoint hands the directory over, then drops to uid 10001), or make the directory writable by uid {uid}")]
+    DataDirNotWritable {
+        path: String,
+        uid: u32,
+        owner: u32,
+        mode: u32,
+        source: std::io::Error,
+    },
+    #[error("the secret key: {0}")]
+    SecretKey(#[from] key_file::KeyFileError),
     #[error("DATABASE_URL: cannot connect to {url}: {source}")]
     Connect { url: String, source: DbErr },
     #[error("database migration failed: {0}")]
@@ -86,16 +96,45 @@ pub enum StartupError {
     Serve(std::io::Error),
 }
 
+/// After a stop is asked for: how long requests in flight may take to finish…
+pub const HTTP_DRAIN: Duration = Duration::from_secs(10);
+/// …and then how long the workers may take to finish the job in hand (an unfinished job is
+/// taken up again after its lease, by this or another process).
+pub const WORKER_DRAIN: Duration = Duration::from_secs(15);
+/// The longest a stop takes: `drainingSeconds` in railway.toml must leave room for it.
+pub const SHUTDOWN_BUDGET: Duration = HTTP_DRAIN.saturating_add(WORKER_DRAIN);
+
 /// Sessions last 7 days from the last visit.
 const SESSION_DAYS: i64 = 7;
 const SESSION_COOKIE: &str = "replydesk_session";
 
-/// Connects to the configured database and brings its schema up to date.
-pub async fn open_database(config: &Config) -> Result<DatabaseConnection, StartupError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
-        path: config.data_dir.display().to_string(),
+/// Creates `DATA_DIR` when missing and proves this process can write there, so a volume it
+/// cannot write (Railway mounts volumes owned by root) stops the start with one clear line
+/// instead of failing later at the first upload.
+pub fn ensure_data_dir(dir: &std::path::Path) -> Result<(), StartupError> {
+    use std::os::unix::fs::MetadataExt;
+    let path = || dir.display().to_string();
+    std::fs::create_dir_all(dir).map_err(|source| StartupError::DataDir {
+        path: path(),
         source,
     })?;
+    let probe = dir.join(format!(".write-check-{}", std::process::id()));
+    let written = std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
+    written.map_err(|source| {
+        let meta = std::fs::metadata(dir).ok();
+        StartupError::DataDirNotWritable {
+            path: path(),
+            uid: rustix::process::getuid().as_raw(),
+            owner: meta.as_ref().map_or(0, MetadataExt::uid),
+            mode: meta.as_ref().map_or(0, |m| m.mode() & 0o7777),
+            source,
+        }
+    })
+}
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn open_database(config: &Config) -> Result<DatabaseConnection, StartupError> {
+    ensure_data_dir(&config.data_dir)?;
     let db = db::connect(config.database_url.expose_secret())
         .await
         .map_err(|source| StartupError::Connect {
@@ -140,14 +179,29 @@ impl Application {
                 tracing::info!(email = %admin.email, "owner created from ADMIN_EMAIL");
             }
         }
+        if let Some(token) = accounts
+            .open_setup_token()
+            .await
+            .map_err(|e| StartupError::Bootstrap(e.message))?
+        {
+            announce_setup(&config, &token);
+        }
+        warn_about_lost_files(&config);
+
+        let key = key_file::resolve(config.ai.secret_key.as_ref(), &config.data_dir)?;
+        if let KeyOrigin::Generated(path) = &key.origin {
+            tracing::info!(
+                file = %path.display(),
+                "SECRET_KEY is not set: the secrets saved in the dashboard are encrypted with the key generated in this file; keep it with the data (backups leave it out)"
+            );
+        }
 
         let queue = Queue::new(db.clone(), config.jobs.clone());
         let mut worker = Worker::new(queue.clone(), worker_name());
         let bus = Bus::default();
-        let sealer = Sealer::new(config.ai.secret_key.as_ref());
         let credentials = Credentials::from_env(&config.whatsapp);
         credentials
-            .reload(&db, &sealer)
+            .reload(&db, &key.sealer)
             .await
             .map_err(StartupError::Settings)?;
         let graph = GraphClient::with_credentials(credentials.clone())
@@ -201,6 +255,7 @@ impl Application {
             knowledge.clone(),
             outbound.clone(),
             config.ai.clone(),
+            key.sealer.clone(),
         );
         {
             let engine = engine.clone();
@@ -241,7 +296,7 @@ impl Application {
             db.clone(),
             bus.clone(),
             credentials.clone(),
-            sealer,
+            &key,
             graph.clone(),
             outbound.clone(),
             config.public_url.clone(),
@@ -396,6 +451,7 @@ impl Application {
         ));
 
         let stopping = self.stopping.clone();
+        let mut stop_seen = self.stopping.subscribe();
         let served = axum::serve(
             listener,
             self.router
@@ -405,11 +461,23 @@ impl Application {
             shutdown.await;
             // Before waiting for connections to close: end the ones that never would.
             let _ = stopping.send(true);
-        })
-        .await;
+        });
+        // Requests in flight get HTTP_DRAIN to finish; a slow upload must not hold the process
+        // past the platform's patience (Railway sends SIGKILL after drainingSeconds).
+        let drain_deadline = async move {
+            let _ = stop_seen.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(HTTP_DRAIN).await;
+        };
+        let served = tokio::select! {
+            served = served => served,
+            () = drain_deadline => {
+                tracing::warn!("requests still open {}s after the stop; closing them", HTTP_DRAIN.as_secs());
+                Ok(())
+            }
+        };
 
         let _ = self.stopping.send(true);
-        let drained = tokio::time::timeout(Duration::from_secs(20), async {
+        let drained = tokio::time::timeout(WORKER_DRAIN, async {
             while workers.join_next().await.is_some() {}
         })
         .await;
@@ -495,6 +563,52 @@ async fn housekeeping(
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.changed() => return,
         }
+    }
+}
+
+/// No owner yet: the setup link, with its token, where the operator looks (the log). Whoever
+/// opens `/setup` without it cannot claim the dashboard. A warning, so `RUST_LOG=warn` keeps it.
+fn announce_setup(config: &Config, token: &str) {
+    let base = match &config.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None if config.host.is_unspecified() || config.host.is_loopback() => {
+            format!("http://localhost:{}", config.port)
+        }
+        None => format!("http://{}", SocketAddr::new(config.host, config.port)),
+    };
+    tracing::warn!(
+        setup_token = token,
+        "No owner yet. Create the owner account at {base}/setup?token={token} (setup token {token}; `replydesk setup-token` prints it again)"
+    );
+}
+
+/// Files under `DATA_DIR` that the next deploy would lose: on Railway, a service without a
+/// volume, or a volume mounted somewhere else.
+fn warn_about_lost_files(config: &Config) {
+    let Some(railway) = &config.railway else {
+        return;
+    };
+    match &railway.volume_mount_path {
+        None => {
+            let mut lost = vec!["uploaded documents", "WhatsApp media"];
+            if config.database_url.expose_secret().starts_with("sqlite") {
+                lost.push("the SQLite database (all conversations)");
+            }
+            if config.ai.secret_key.is_none() {
+                lost.push("the generated secret key (set SECRET_KEY)");
+            }
+            tracing::warn!(
+                data_dir = %config.data_dir.display(),
+                "this Railway service has no volume: {} are lost at the next deploy; add a volume and mount it at DATA_DIR",
+                lost.join(", ")
+            );
+        }
+        Some(mount) if !config.data_dir.starts_with(mount) => tracing::warn!(
+            data_dir = %config.data_dir.display(),
+            volume = %mount.display(),
+            "DATA_DIR is not on this service's volume: its files are lost at the next deploy; unset DATA_DIR (it then follows the volume) or set it to the volume's mount path"
+        ),
+        Some(_) => {}
     }
 }
 

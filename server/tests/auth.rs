@@ -13,6 +13,7 @@ on_both_engines!(
     session_survives_a_restart,
     admin_variables_create_the_owner_at_boot,
     bad_requests_get_clear_4xx,
+    setup_takes_the_token_from_the_log_once,
 );
 
 async fn setup_validates_then_creates_the_owner_once(engine: Engine) {
@@ -55,7 +56,7 @@ async fn setup_validates_then_creates_the_owner_once(engine: Engine) {
 
     // Setup is closed now, even to a stranger with valid input.
     let stranger = client();
-    let res = app.call(&stranger, "/api/auth/setup", json!({"input": {"business_name": "Other", "email": "other@example.com", "password": PASSWORD}})).await;
+    let res = app.call(&stranger, "/api/auth/setup", json!({"input": {"business_name": "Other", "email": "other@example.com", "password": PASSWORD, "setup_token": "ANY"}})).await;
     assert_eq!(res.status(), 409);
     let res = app.get_as(&stranger, "/setup").await;
     assert_eq!(res.status(), 303);
@@ -169,7 +170,12 @@ async fn cookies_are_secure_behind_https(engine: Engine) {
     let mut config = db.config();
     config.public_url = Some(url::Url::parse("https://support.example.com").expect("url"));
     let app = TestApp::start(config).await;
-    let res = app.post("/api/auth/setup", common::setup_body()).await;
+    let res = app
+        .post(
+            "/api/auth/setup",
+            common::setup_body(&app.setup_token().await),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let cookie = res.headers()["set-cookie"]
         .to_str()
@@ -350,6 +356,13 @@ async fn admin_variables_create_the_owner_at_boot(engine: Engine) {
     let state = json(app.post("/api/auth/state", json!({})).await).await;
     assert_eq!(state["needs_setup"], false);
     assert_eq!(state["business_name"], "Dental Sur");
+    // The owner came from the environment: no setup token was ever made.
+    assert_eq!(
+        replydesk::db::settings::get(&app.db, replydesk::db::settings::keys::SETUP_TOKEN)
+            .await
+            .expect("read"),
+        None
+    );
     assert_eq!(
         app.login_with(&client(), "boss@example.com", "bootstrap password")
             .await
@@ -368,6 +381,69 @@ async fn admin_variables_create_the_owner_at_boot(engine: Engine) {
             .status(),
         200
     );
+    app.stop().await;
+}
+
+async fn setup_takes_the_token_from_the_log_once(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let app = TestApp::start(db.config()).await;
+    let token = app.setup_token().await;
+    let owner = |token: Option<&str>| {
+        let mut input = json!({"business_name": BUSINESS, "email": EMAIL, "password": PASSWORD});
+        if let Some(token) = token {
+            input["setup_token"] = json!(token);
+        }
+        json!({ "input": input })
+    };
+
+    // Without the token, or with a wrong one: refused, saying where to find it; no owner.
+    for (body, says) in [
+        (owner(None), "Enter the setup token"),
+        (owner(Some("")), "Enter the setup token"),
+        (
+            owner(Some("0000-0000-0000-0000-0000-0000")),
+            "not this server's setup token",
+        ),
+        (
+            owner(Some(&format!("{token}X"))),
+            "not this server's setup token",
+        ),
+        (
+            owner(Some(&"A".repeat(10_000))),
+            "not this server's setup token",
+        ),
+    ] {
+        let res = app.post("/api/auth/setup", body).await;
+        assert_eq!(res.status(), 400);
+        let error = json(res).await;
+        assert_eq!(error["field"], "setup_token", "{error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{message}");
+        assert!(message.contains("server's log"), "{message}");
+    }
+    let state = json(app.post("/api/auth/state", json!({})).await).await;
+    assert_eq!(state["needs_setup"], true);
+
+    // A restart keeps the same token (the log line seen before still works).
+    app.stop().await;
+    let app = TestApp::start(db.config()).await;
+    assert_eq!(app.setup_token().await, token);
+
+    // The right token, typed loosely (lower case, spaces for dashes), creates the owner.
+    let typed = token.to_lowercase().replace('-', " ");
+    common::expect_ok(app.post("/api/auth/setup", owner(Some(&typed))).await).await;
+
+    // Single use: gone from the database, and setup is closed even with it.
+    assert_eq!(
+        replydesk::db::settings::get(&app.db, replydesk::db::settings::keys::SETUP_TOKEN)
+            .await
+            .expect("read"),
+        None
+    );
+    let res = app
+        .call(&client(), "/api/auth/setup", owner(Some(&token)))
+        .await;
+    assert_eq!(res.status(), 409);
     app.stop().await;
 }
 

@@ -1,5 +1,5 @@
-//! The `replydesk` binary as an operator runs it: configuration errors, migrate, reset-password,
-//! and a graceful stop on SIGTERM.
+//! The `replydesk` binary as an operator runs it: configuration errors, migrate, setup-token,
+//! reset-password, and a graceful stop on SIGTERM.
 
 mod common;
 
@@ -73,9 +73,9 @@ fn bad_configuration_exits_2_naming_the_variable() {
     assert!(stderr(&output).contains("Usage"));
 }
 
-on_both_engines!(migrate_and_reset_password);
+on_both_engines!(migrate_setup_token_and_reset_password);
 
-async fn migrate_and_reset_password(engine: Engine) {
+async fn migrate_setup_token_and_reset_password(engine: Engine) {
     let db = TestDb::new(engine).await;
     let data_dir = db.data_dir.path().to_str().expect("utf-8").to_owned();
     let vars = [
@@ -90,14 +90,31 @@ async fn migrate_and_reset_password(engine: Engine) {
 
     let conn = db.connect().await;
     let accounts = AccountsService::new(conn.clone());
+    // No owner yet: `setup-token` prints the token setup asks for (the one the log shows).
+    let output = replydesk(&vars, &["setup-token"], "");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert_eq!(
+        accounts.open_setup_token().await.expect("token"),
+        Some(printed.clone())
+    );
     accounts
         .setup(app::model::SetupInput {
             business_name: "Shop".into(),
             email: EMAIL.into(),
             password: PASSWORD.into(),
+            setup_token: printed,
         })
         .await
         .expect("setup");
+    // Once there is an owner it says how to get in instead.
+    let output = replydesk(&vars, &["setup-token"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("reset-password"),
+        "{}",
+        stderr(&output)
+    );
 
     // A password from standard input.
     let output = replydesk(

@@ -32,6 +32,7 @@ async fn settings(app: &TestApp) -> Value {
     json(app.post("/api/settings", json!({})).await).await
 }
 
+/// A 400 refusal's body.
 async fn refused(res: reqwest::Response) -> Value {
     let status = res.status();
     let body = json(res).await;
@@ -41,7 +42,7 @@ async fn refused(res: reqwest::Response) -> Value {
 
 on_both_engines!(
     whatsapp_from_the_dashboard,
-    the_environment_wins_and_secrets_need_a_key,
+    the_environment_wins_field_by_field,
     profile_limits_retention_and_provider_tests,
 );
 
@@ -91,12 +92,15 @@ async fn whatsapp_from_the_dashboard(engine: Engine) {
         !body.contains(TOKEN) && !body.contains(SECRET),
         "secrets never come back: {body}"
     );
-    let wa: Value = serde_json::from_str(&body).expect("json");
+    let saved: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(saved["refused"], json!([]));
+    let wa = &saved["settings"];
     assert_eq!(
         wa["whatsapp"]["access_token"],
         json!({"value": "", "source": "dashboard"})
     );
     assert_eq!(wa["whatsapp"]["phone_number_id"]["value"], PHONE_ID);
+    assert_eq!(wa["secret_key_file"], Value::Null, "SECRET_KEY is set");
     // Sealed at rest.
     let stored = setting::Entity::find_by_id("whatsapp.access_token".to_owned())
         .one(&app.db)
@@ -141,7 +145,7 @@ async fn whatsapp_from_the_dashboard(engine: Engine) {
         "{check}"
     );
 
-    // Bad values are refused with the field named.
+    // Bad values are refused with the field named, and nothing of theirs is stored.
     for (input, field) in [
         (json!({"phone_number_id": "+1 555 0100"}), "phone_number_id"),
         (
@@ -149,14 +153,50 @@ async fn whatsapp_from_the_dashboard(engine: Engine) {
             "access_token",
         ),
         (json!({"api_version": "25"}), "api_version"),
+        (json!({"verify_token": "x".repeat(5000)}), "verify_token"),
     ] {
-        let body = refused(
+        let saved = json(
             app.post("/api/settings/whatsapp", json!({"input": input}))
                 .await,
         )
         .await;
-        assert_eq!(body["field"], field, "{body}");
+        let refused = saved["refused"].as_array().expect("refused");
+        assert_eq!(refused.len(), 1, "{saved}");
+        assert_eq!(refused[0]["field"], field, "{saved}");
+        assert!(refused[0]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
     }
+    assert_eq!(
+        settings(&app).await["whatsapp"]["phone_number_id"]["value"],
+        PHONE_ID
+    );
+    assert_eq!(
+        settings(&app).await["whatsapp"]["verify_token"]["value"],
+        verify.as_str()
+    );
+    // Each value on its own: a refused token does not keep the phone number id from being saved.
+    let saved = json(
+        app.post(
+            "/api/settings/whatsapp",
+            json!({"input": {"phone_number_id": "109876543210", "access_token": "bad token"}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(saved["refused"][0]["field"], "access_token", "{saved}");
+    assert_eq!(
+        saved["settings"]["whatsapp"]["phone_number_id"]["value"],
+        "109876543210"
+    );
+    expect_ok(
+        app.post(
+            "/api/settings/whatsapp",
+            json!({"input": {"phone_number_id": PHONE_ID}}),
+        )
+        .await,
+    )
+    .await;
     // Removing a value.
     let s = json(
         app.post(
@@ -166,16 +206,15 @@ async fn whatsapp_from_the_dashboard(engine: Engine) {
         .await,
     )
     .await;
-    assert_eq!(s["whatsapp"]["app_secret"]["source"], "unset");
+    assert_eq!(s["settings"]["whatsapp"]["app_secret"]["source"], "unset");
     assert_eq!(deliver_json(&app, &delivery).await.status(), 503);
     app.stop().await;
 }
 
-async fn the_environment_wins_and_secrets_need_a_key(engine: Engine) {
+async fn the_environment_wins_field_by_field(engine: Engine) {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(engine).await;
     let mut config = common::connected(&db, &graph);
-    config.ai.secret_key = None;
     config.whatsapp.access_token = None;
     let app = TestApp::start(config).await;
     app.setup_owner().await;
@@ -189,40 +228,32 @@ async fn the_environment_wins_and_secrets_need_a_key(engine: Engine) {
         json!({"value": "", "source": "environment"})
     );
     assert_eq!(wa["verify_token"]["source"], "environment");
-    let body = refused(
+    // The phone number id is the environment's; the access token is saved all the same.
+    let saved = json(
         app.post(
             "/api/settings/whatsapp",
-            json!({"input": {"phone_number_id": "123456789"}}),
+            json!({"input": {"phone_number_id": "123456789", "access_token": TOKEN}}),
         )
         .await,
     )
     .await;
-    assert!(body["message"]
+    let refused = saved["refused"].as_array().expect("refused");
+    assert_eq!(refused.len(), 1, "{saved}");
+    assert_eq!(refused[0]["field"], "phone_number_id");
+    assert!(refused[0]["message"]
         .as_str()
         .unwrap_or_default()
         .contains("WHATSAPP_PHONE_NUMBER_ID"));
-    let body = refused(
-        app.post(
-            "/api/settings/whatsapp",
-            json!({"input": {"access_token": TOKEN}}),
-        )
-        .await,
-    )
-    .await;
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("SECRET_KEY"),
-        "{body}"
+    assert_eq!(
+        saved["settings"]["whatsapp"]["access_token"]["source"],
+        "dashboard"
     );
     assert_eq!(
-        setting::Entity::find_by_id("whatsapp.access_token".to_owned())
-            .one(&app.db)
-            .await
-            .expect("query"),
-        None
+        saved["settings"]["whatsapp"]["phone_number_id"]["value"],
+        PHONE_ID
     );
+    let check = json(app.post("/api/settings/whatsapp/check", json!({})).await).await;
+    assert_eq!(check["ok"], true, "{check}");
     app.stop().await;
 }
 

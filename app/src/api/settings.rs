@@ -4,7 +4,7 @@ use leptos::server_fn::codec::Json;
 use crate::error::AppError;
 use crate::model::{
     AuditEntry, BusinessProfile, ConnectionCheck, GeneralSettings, Page, SettingsView,
-    WhatsAppInput,
+    WhatsAppInput, WhatsAppSaved,
 };
 
 /// The audit log, newest first; pass a page's `next_cursor` back for older entries.
@@ -37,9 +37,10 @@ pub async fn save_business_profile(profile: BusinessProfile) -> Result<SettingsV
     super::audited(&caller, "settings_changed", "Business profile", result).await
 }
 
-/// Saves the WhatsApp values given (absent: kept; empty: removed). Secrets are never returned.
+/// Saves the WhatsApp values given (absent: kept; empty: removed), each on its own: the ones
+/// refused come back in `refused`. Secrets are never returned.
 #[server(prefix = "/api", endpoint = "settings/whatsapp", input = Json, output = Json)]
-pub async fn save_whatsapp_settings(input: WhatsAppInput) -> Result<SettingsView, AppError> {
+pub async fn save_whatsapp_settings(input: WhatsAppInput) -> Result<WhatsAppSaved, AppError> {
     let caller = super::caller()?;
     caller.owner()?;
     let changed: Vec<&str> = [

@@ -239,8 +239,6 @@ pub struct AiSettings {
     pub chain: Vec<ProviderView>,
     /// What the environment configures (used when `chain` is empty).
     pub environment: Vec<ProviderView>,
-    /// Keys can be stored only when `SECRET_KEY` is set (it encrypts them).
-    pub can_store_keys: bool,
     pub behaviour: AiBehaviour,
     pub prices: Vec<ModelPrice>,
 }

@@ -36,6 +36,10 @@ pub struct SetupInput {
     pub business_name: String,
     pub email: String,
     pub password: String,
+    /// The token printed in the server's log while no owner exists: whoever can read that log
+    /// runs this server, and only they can create its owner.
+    #[serde(default)]
+    pub setup_token: String,
 }
 
 /// `GET /api/health`: what a load balancer and the home page read.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::AppError;
+
 /// Limits of the general settings, checked in the browser and on the server.
 pub const OUTBOUND_RATE_RANGE: (u32, u32) = (1, 1000);
 pub const MAX_FILE_MB_RANGE: (u32, u32) = (1, 100);
@@ -16,8 +18,9 @@ pub struct SettingsView {
     pub business: BusinessProfile,
     pub whatsapp: WhatsAppSettings,
     pub general: GeneralSettings,
-    /// Whether secrets can be stored (`SECRET_KEY` is set).
-    pub can_store_secrets: bool,
+    /// Where the key that encrypts saved secrets is kept: the file this server generated at
+    /// its first start, or `None` when `SECRET_KEY` is set in the environment.
+    pub secret_key_file: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +66,15 @@ pub struct WhatsAppInput {
     pub verify_token: Option<String>,
     #[serde(default)]
     pub api_version: Option<String>,
+}
+
+/// What saving the WhatsApp form did. Each value is checked and saved on its own: one that is
+/// refused never keeps the others from being saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatsAppSaved {
+    pub settings: SettingsView,
+    /// The values that were not saved, each with why (its `field` names the input).
+    pub refused: Vec<AppError>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,8 +5,10 @@ use crate::model::{is_file_kind, DocumentMeta, EntryInput};
 
 mod ai;
 mod inbox;
+mod webhook;
 pub use ai::*;
 pub use inbox::*;
+pub use webhook::*;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// argon2 is happy with long inputs, but hashing megabytes per login attempt is a denial of service.

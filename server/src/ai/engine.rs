@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use super::intent::{classify, Intent};
 use super::prompt::{render, Variables};
 use super::provider::{Attempt, Completion, Prompt, Providers};
-use super::secrets::Sealer;
 use super::{extractive, fit, guard, pricing, settings};
 use crate::config::AiConfig;
+use crate::crypto::seal::Sealer;
 use crate::db::entities::{conversation, customer, message};
 use crate::db::llm_usage::{self, NewUsage};
 use crate::db::{conversations, customers, messages, prompt_templates, settings as kv};
@@ -212,8 +212,8 @@ impl Engine {
         kb: KnowledgeBase,
         outbound: Outbound,
         env: AiConfig,
+        sealer: Sealer,
     ) -> Self {
-        let sealer = Sealer::new(env.secret_key.as_ref());
         Self {
             inner: Arc::new(Inner {
                 in_flight: std::sync::Mutex::default(),

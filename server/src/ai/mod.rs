@@ -9,7 +9,6 @@ pub mod intent;
 pub mod pricing;
 pub mod prompt;
 pub mod provider;
-pub mod secrets;
 pub mod settings;
 pub mod simulator;
 pub mod templates;

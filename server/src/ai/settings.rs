@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::pricing;
 use super::provider::{default_base_url, Link};
-use super::secrets::Sealer;
 use crate::config::AiConfig;
+use crate::crypto::seal::Sealer;
 use crate::db::settings;
 
 pub const BEHAVIOUR: &str = "ai.behaviour";

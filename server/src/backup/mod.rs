@@ -86,8 +86,10 @@ trait Table: Send + Sync {
     async fn clear(&self, db: &DatabaseTransaction) -> Result<(), DbErr>;
 }
 
-struct Rows<E> {
+struct Rows<E: EntityTrait> {
     name: &'static str,
+    /// Rows a backup must not carry.
+    keep: fn(&E::Model) -> bool,
     entity: PhantomData<E>,
 }
 
@@ -95,8 +97,19 @@ fn rows<E: EntityTrait + Default + Sync>(name: &'static str) -> Box<dyn Table>
 where
     Rows<E>: Table,
 {
+    rows_where::<E>(name, |_| true)
+}
+
+fn rows_where<E: EntityTrait + Default + Sync>(
+    name: &'static str,
+    keep: fn(&E::Model) -> bool,
+) -> Box<dyn Table>
+where
+    Rows<E>: Table,
+{
     Box::new(Rows::<E> {
         name,
+        keep,
         entity: PhantomData,
     })
 }
@@ -122,11 +135,11 @@ where
         let mut count = 0;
         while let Some(rows) = pages.fetch_and_next().await? {
             let mut buf = Vec::with_capacity(rows.len() * 256);
-            for row in &rows {
+            for row in rows.iter().filter(|row| (self.keep)(row)) {
                 serde_json::to_writer(&mut buf, row).map_err(std::io::Error::from)?;
                 buf.push(b'\n');
+                count += 1;
             }
-            count += rows.len() as u64;
             out.bytes(buf).await?;
         }
         Ok(count)
@@ -174,7 +187,10 @@ where
 fn tables() -> Vec<Box<dyn Table>> {
     vec![
         rows::<owner::Entity>("owners"),
-        rows::<setting::Entity>("settings"),
+        // The setup token opens an owner-less server: it stays with the server that printed it.
+        rows_where::<setting::Entity>("settings", |row| {
+            row.key != crate::db::settings::keys::SETUP_TOKEN
+        }),
         rows::<prompt_template::Entity>("prompt_templates"),
         rows::<customer::Entity>("customers"),
         rows::<conversation::Entity>("conversations"),

@@ -17,6 +17,9 @@ pub mod keys {
     pub const RETENTION_DAYS: &str = "retention.days";
     /// Written once, in the same transaction as the first owner: a second setup collides on it.
     pub const SETUP_DONE: &str = "setup.done";
+    /// While no owner exists: the token that setup asks for (printed in the server's log).
+    /// Removed with the transaction that creates the owner, so it works once.
+    pub const SETUP_TOKEN: &str = "setup.token";
     /// WhatsApp messages per second this server sends at most (Meta's default cap is 80).
     pub const OUTBOUND_RATE: &str = "whatsapp.outbound_rate";
     /// Largest upload, in MB (default 10).

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 
 use crate::auth::{password, throttle};
 use crate::config::AdminBootstrap;
+use crate::crypto::token;
 use crate::db::settings::keys;
 use crate::db::{owners, sessions, settings};
 use crate::error::internal;
@@ -81,6 +82,10 @@ impl AccountsService {
         settings::set(&txn, keys::BUSINESS_NAME, business_name)
             .await
             .map_err(db_failed)?;
+        // The setup token has done its work: it never opens setup again.
+        settings::remove(&txn, keys::SETUP_TOKEN)
+            .await
+            .map_err(db_failed)?;
         txn.commit().await.map_err(db_failed)?;
         self.owner_known.store(true, Ordering::Relaxed);
         Ok(view(&owner))
@@ -100,6 +105,59 @@ impl AccountsService {
             // Another replica booting at the same moment won the race: fine.
             Err(e) if e.status() == 409 => Ok(false),
             Err(e) => Err(e),
+        }
+    }
+
+    /// While no owner exists: the setup token, made on first use and the same for every process
+    /// and restart until setup is done. `None` once an owner exists.
+    pub async fn open_setup_token(&self) -> Result<Option<String>, AppError> {
+        if self.owner_exists().await? {
+            return Ok(None);
+        }
+        if let Some(token) = settings::get(&self.db, keys::SETUP_TOKEN)
+            .await
+            .map_err(db_failed)?
+        {
+            return Ok(Some(token));
+        }
+        // Two processes starting at once: the first insert wins, both read it back.
+        let _ = settings::insert_new(&self.db, keys::SETUP_TOKEN, &token::new_setup_token()).await;
+        settings::get(&self.db, keys::SETUP_TOKEN)
+            .await
+            .map_err(db_failed)
+    }
+
+    /// Refuses a setup without the right token. Checked before any password is hashed.
+    async fn check_setup_token(&self, typed: &str) -> Result<(), AppError> {
+        let where_to_find = "It is printed in the server's log when the server starts (on Railway: the service → Deployments → View logs; on your computer: the terminal running Replydesk), and `replydesk setup-token` prints it again.";
+        if typed.trim().is_empty() {
+            return Err(AppError::invalid(
+                "setup_token",
+                format!("Enter the setup token. {where_to_find}"),
+            ));
+        }
+        let stored = settings::get(&self.db, keys::SETUP_TOKEN)
+            .await
+            .map_err(db_failed)?;
+        let expected = match stored {
+            Some(token) => token,
+            // The database was emptied or restored since the start: a new token, in the log.
+            None => {
+                let token = self.open_setup_token().await?.ok_or_else(|| {
+                    AppError::conflict("This dashboard already has an owner. Log in instead.")
+                })?;
+                tracing::warn!(setup_token = %token, "No owner yet and no setup token stored: made a new one, {token}");
+                token
+            }
+        };
+        if token::matches(&expected, typed) {
+            Ok(())
+        } else {
+            tracing::warn!("setup refused: wrong setup token");
+            Err(AppError::invalid(
+                "setup_token",
+                format!("That is not this server's setup token. {where_to_find}"),
+            ))
         }
     }
 
@@ -154,6 +212,7 @@ impl Accounts for AccountsService {
                 "This dashboard already has an owner. Log in instead.",
             ));
         }
+        self.check_setup_token(&input.setup_token).await?;
         self.create_owner(&email, SecretString::from(input.password), &business_name)
             .await
     }

@@ -19,7 +19,6 @@ use super::time;
 use crate::ai::engine::{Engine, Question};
 use crate::ai::prompt::{render, Variables};
 use crate::ai::provider::{default_base_url, Link, Prompt};
-use crate::ai::secrets::SealError;
 use crate::ai::settings::{self, StoredLink};
 use crate::ai::simulator;
 use crate::db::entities::prompt_template;
@@ -146,7 +145,6 @@ impl AiService {
                 .iter()
                 .map(|l| settings::view(l, env))
                 .collect(),
-            can_store_keys: self.engine.sealer().can_seal(),
             behaviour: settings::behaviour(&self.db).await.map_err(db_failed)?,
             prices: settings::prices(&self.db).await.map_err(db_failed)?,
         })
@@ -351,13 +349,7 @@ impl Assistant for AiService {
                     .find(|s| s.kind == input.kind && s.base_url == input.base_url)
                     .and_then(|s| s.sealed_key.clone()),
                 Some("") => None,
-                Some(key) => Some(sealer.seal(key).map_err(|e| match e {
-                    SealError::NoKey => AppError::invalid(
-                        "api_key",
-                        "Set SECRET_KEY in the environment to store keys here, or give the key as an environment variable (OPENAI_API_KEY, …).",
-                    ),
-                    other => internal("sealing a provider key failed", other),
-                })?),
+                Some(key) => Some(sealer.seal(key)),
             };
             links.push(StoredLink {
                 kind: input.kind,

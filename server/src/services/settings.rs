@@ -5,8 +5,8 @@
 use app::error::AppError;
 use app::model::{
     BusinessProfile, Change, ConnectionCheck, GeneralSettings, SettingValue, SettingsView,
-    WhatsAppInput, WhatsAppSettings, MAX_FILES_RANGE, MAX_FILE_MB_RANGE, MAX_LANGUAGES,
-    OUTBOUND_RATE_RANGE, RETENTION_DAYS_RANGE,
+    WhatsAppInput, WhatsAppSaved, WhatsAppSettings, MAX_FILES_RANGE, MAX_FILE_MB_RANGE,
+    MAX_LANGUAGES, OUTBOUND_RATE_RANGE, RETENTION_DAYS_RANGE,
 };
 use app::ports::Settings;
 use app::validate;
@@ -17,8 +17,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use secrecy::ExposeSecret;
 use url::Url;
 
-use crate::ai::secrets::Sealer;
 use crate::config::is_api_version;
+use crate::crypto::key_file::{KeyOrigin, ServerKey};
+use crate::crypto::seal::Sealer;
 use crate::db::settings::{self, keys};
 use crate::error::internal;
 use crate::knowledge::upload_limits;
@@ -35,6 +36,8 @@ pub struct SettingsService {
     graph: GraphClient,
     outbound: Outbound,
     public_url: Option<Url>,
+    /// The generated key file, when `SECRET_KEY` is not set (shown in Settings).
+    secret_key_file: Option<String>,
 }
 
 fn db_failed(e: DbErr) -> AppError {
@@ -77,7 +80,7 @@ impl SettingsService {
         db: DatabaseConnection,
         bus: Bus,
         credentials: Credentials,
-        sealer: Sealer,
+        key: &ServerKey,
         graph: GraphClient,
         outbound: Outbound,
         public_url: Option<Url>,
@@ -86,10 +89,14 @@ impl SettingsService {
             db,
             bus,
             credentials,
-            sealer,
+            sealer: key.sealer.clone(),
             graph,
             outbound,
             public_url,
+            secret_key_file: match &key.origin {
+                KeyOrigin::Environment => None,
+                KeyOrigin::Generated(path) => Some(path.display().to_string()),
+            },
         }
     }
 
@@ -200,18 +207,57 @@ impl SettingsService {
                 max_files,
                 retention_days: retention_days(db).await.map_err(db_failed)?,
             },
-            can_store_secrets: self.sealer.can_seal(),
+            secret_key_file: self.secret_key_file.clone(),
         })
     }
 
-    /// A secret to store: sealed, or refused without `SECRET_KEY`.
-    fn seal(&self, field: &str, value: &str) -> Result<String, AppError> {
-        self.sealer.seal(value).map_err(|_| {
-            AppError::invalid(
+    /// What to store for one WhatsApp field (`None` removes it), or why it is refused.
+    fn whatsapp_value(
+        &self,
+        field: &str,
+        key: &str,
+        var: &str,
+        given: &str,
+    ) -> Result<Option<String>, AppError> {
+        if self.credentials.source(key) == Source::Environment {
+            return Err(AppError::invalid(
                 field,
-                "Secrets can be stored only when SECRET_KEY is set (32 characters or more); or set this value in the environment instead.",
-            )
-        })
+                format!("{var} is set in the environment, which wins: change it there."),
+            ));
+        }
+        if given.is_empty() {
+            return Ok(None);
+        }
+        let stored = match field {
+            "phone_number_id" => {
+                if !given.chars().all(|c| c.is_ascii_digit()) || !(5..=30).contains(&given.len()) {
+                    return Err(AppError::invalid(
+                        field,
+                        "The phone number id is the long number from WhatsApp Manager → API Setup (digits only), not the phone number.",
+                    ));
+                }
+                given.to_owned()
+            }
+            "access_token" => {
+                token_like(field, given, 10, 1000)?;
+                self.sealer.seal(given)
+            }
+            "app_secret" => {
+                token_like(field, given, 8, 200)?;
+                self.sealer.seal(given)
+            }
+            "verify_token" => {
+                token_like(field, given, 8, 200)?;
+                given.to_owned()
+            }
+            _ => {
+                if !is_api_version(given) {
+                    return Err(AppError::invalid(field, "Write the version as v25.0."));
+                }
+                given.to_owned()
+            }
+        };
+        Ok(Some(stored))
     }
 }
 
@@ -280,7 +326,7 @@ impl Settings for SettingsService {
         self.view().await
     }
 
-    async fn save_whatsapp(&self, input: WhatsAppInput) -> Result<SettingsView, AppError> {
+    async fn save_whatsapp(&self, input: WhatsAppInput) -> Result<WhatsAppSaved, AppError> {
         let fields = [
             (
                 "phone_number_id",
@@ -314,57 +360,23 @@ impl Settings for SettingsService {
             ),
         ];
         let mut values = Vec::new();
+        let mut refused = Vec::new();
         for (field, key, var, given) in fields {
             let Some(given) = given.as_deref().map(str::trim) else {
                 continue;
             };
-            if self.credentials.source(key) == Source::Environment {
-                return Err(AppError::invalid(
-                    field,
-                    format!("{var} is set in the environment, which wins: change it there."),
-                ));
+            match self.whatsapp_value(field, key, var, given) {
+                Ok(value) => values.push((key, value)),
+                Err(e) => refused.push(e),
             }
-            if given.is_empty() {
-                values.push((key, None));
-                continue;
-            }
-            let stored = match field {
-                "phone_number_id" => {
-                    if !given.chars().all(|c| c.is_ascii_digit())
-                        || !(5..=30).contains(&given.len())
-                    {
-                        return Err(AppError::invalid(
-                            field,
-                            "The phone number id is the long number from WhatsApp Manager → API Setup (digits only), not the phone number.",
-                        ));
-                    }
-                    given.to_owned()
-                }
-                "access_token" => {
-                    token_like(field, given, 10, 1000)?;
-                    self.seal(field, given)?
-                }
-                "app_secret" => {
-                    token_like(field, given, 8, 200)?;
-                    self.seal(field, given)?
-                }
-                "verify_token" => {
-                    token_like(field, given, 8, 200)?;
-                    given.to_owned()
-                }
-                _ => {
-                    if !is_api_version(given) {
-                        return Err(AppError::invalid(field, "Write the version as v25.0."));
-                    }
-                    given.to_owned()
-                }
-            };
-            values.push((key, Some(stored)));
         }
         if !values.is_empty() {
             self.store(values).await?;
         }
-        self.view().await
+        Ok(WhatsAppSaved {
+            settings: self.view().await?,
+            refused,
+        })
     }
 
     async fn save_general(&self, general: GeneralSettings) -> Result<SettingsView, AppError> {

@@ -8,8 +8,8 @@ use std::sync::{Arc, RwLock};
 use sea_orm::{ConnectionTrait, DbErr};
 use secrecy::SecretString;
 
-use crate::ai::secrets::Sealer;
 use crate::config::WhatsAppConfig;
+use crate::crypto::seal::Sealer;
 use crate::db::settings;
 
 /// Settings keys of the values the dashboard can store.

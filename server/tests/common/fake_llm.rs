@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -26,6 +27,8 @@ pub enum Script {
 #[derive(Debug, Clone)]
 pub struct Call {
     pub provider: String,
+    /// The `Authorization` header the provider was called with.
+    pub authorization: Option<String>,
     pub body: Value,
 }
 
@@ -57,10 +60,15 @@ fn completion(content: Option<&str>, tool_reason: Option<&str>) -> Value {
 async fn chat(
     State(shared): State<Shared>,
     Path(name): Path<String>,
+    headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     shared.calls.lock().expect("lock").push(Call {
         provider: name.clone(),
+        authorization: headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         body,
     });
     let next = shared

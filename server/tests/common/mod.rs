@@ -286,9 +286,20 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The setup token this server printed at boot (read where it keeps it, the database).
+    pub async fn setup_token(&self) -> String {
+        use replydesk::db::settings::{self, keys};
+        settings::get(&self.db, keys::SETUP_TOKEN)
+            .await
+            .expect("read the setup token")
+            .expect("a setup token while no owner exists")
+    }
+
     /// Creates the owner through the setup API (which also signs this client in).
     pub async fn setup_owner(&self) {
-        let res = self.post("/api/auth/setup", setup_body()).await;
+        let res = self
+            .post("/api/auth/setup", setup_body(&self.setup_token().await))
+            .await;
         assert_eq!(
             res.status(),
             200,
@@ -312,9 +323,9 @@ impl TestApp {
     }
 }
 
-/// The setup request for the standard test owner.
-pub fn setup_body() -> Value {
-    serde_json::json!({"input": {"business_name": BUSINESS, "email": EMAIL, "password": PASSWORD}})
+/// The setup request for the standard test owner, with the server's setup token.
+pub fn setup_body(setup_token: &str) -> Value {
+    serde_json::json!({"input": {"business_name": BUSINESS, "email": EMAIL, "password": PASSWORD, "setup_token": setup_token}})
 }
 
 /// Asserts a 200, showing the body when it is not.

@@ -122,9 +122,6 @@ pub fn ChainEditor(
             <h2 id="chain-title">"Providers"</h2>
             <p class="muted">"Tried in order: a timeout, rate limit or error moves on to the next. Any OpenAI-compatible API works (OpenRouter, OpenAI, Anthropic, Ollama, vLLM, Groq…)."</p>
             <p class="muted" data-testid="ai-mode">{mode}</p>
-            {(!settings.can_store_keys).then(|| view! {
-                <p class="muted small">"Set SECRET_KEY in the environment to store API keys here; until then keys come from OPENAI_API_KEY, OPENROUTER_API_KEY, ANTHROPIC_API_KEY or LLM_API_KEY."</p>
-            })}
             <ol class="chain">
                 <For each=move || rows.get() key=|r| r.key let:row>
                     <ChainRow row rows />

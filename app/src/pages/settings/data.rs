@@ -13,7 +13,7 @@ pub fn Backup() -> impl IntoView {
         <section id="backup" class="card" aria-labelledby="backup-title">
             <h2 id="backup-title">"Backup"</h2>
             <p class="muted">
-                "One file with everything: conversations, customers, knowledge (with the uploaded files), templates, settings, usage and WhatsApp media. Secrets inside stay encrypted with this server's SECRET_KEY. Restore it on any Replydesk, SQLite or PostgreSQL, with "
+                "One file with everything: conversations, customers, knowledge (with the uploaded files), templates, settings, usage and WhatsApp media. Secrets inside stay encrypted with this server's secret key, which the backup leaves out: restored on another server, the WhatsApp token, app secret and AI keys are entered again (or that server is given the same SECRET_KEY). Restore it on any Replydesk, SQLite or PostgreSQL, with "
                 <code>"replydesk restore FILE"</code> "."
             </p>
             <a class="button" href="/api/settings/backup" download rel="external" data-testid="backup-download">

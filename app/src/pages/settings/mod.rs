@@ -73,7 +73,7 @@ pub fn SettingsPage() -> impl IntoView {
 fn Sections(settings: SettingsView, saved: Callback<&'static str>) -> impl IntoView {
     view! {
         <BusinessForm profile=settings.business saved />
-        <WhatsAppForm whatsapp=settings.whatsapp can_store_secrets=settings.can_store_secrets saved />
+        <WhatsAppForm whatsapp=settings.whatsapp secret_key_file=settings.secret_key_file saved />
     }
 }
 

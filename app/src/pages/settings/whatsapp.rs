@@ -5,10 +5,19 @@ use leptos::prelude::*;
 
 use crate::api::settings::{check_whatsapp_connection, SaveWhatsappSettings};
 use crate::browser;
-use crate::components::form::{action_errors, on_success, Field, FormError, SubmitButton};
-use crate::model::{ConnectionCheck, SettingValue, SettingsView, WhatsAppInput, WhatsAppSettings};
+use crate::components::form::{
+    action_errors, on_success, Field, FormError, FormErrors, SubmitButton,
+};
+use crate::error::AppError;
+use crate::model::{ConnectionCheck, SettingValue, WhatsAppInput, WhatsAppSaved, WhatsAppSettings};
+use crate::validate::webhook_address_problem;
 
 const WEBHOOK_PATH: &str = "/api/webhook/whatsapp";
+/// The guide to Meta's side, including how to give a local server a public https address.
+pub const WHATSAPP_GUIDE: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/blob/main/docs/WHATSAPP_SETUP.md"
+);
 
 /// What an empty secret field means, by where the value in effect comes from.
 fn secret_hint(value: &SettingValue, var: &str) -> String {
@@ -24,10 +33,27 @@ fn changed(original: &str, now: String) -> Option<String> {
     (now.trim() != original).then_some(now)
 }
 
+/// The form's errors for one field: the request's, or this field's refusal in the last save.
+fn field_errors(
+    errors: FormErrors,
+    refused: RwSignal<Vec<AppError>>,
+    field: &'static str,
+) -> FormErrors {
+    Signal::derive(move || {
+        errors.get().or_else(|| {
+            refused.with(|r| {
+                r.iter()
+                    .find(|e| e.field.as_deref() == Some(field))
+                    .cloned()
+            })
+        })
+    })
+}
+
 #[component]
 pub fn WhatsAppForm(
     whatsapp: WhatsAppSettings,
-    can_store_secrets: bool,
+    secret_key_file: Option<String>,
     saved: Callback<&'static str>,
 ) -> impl IntoView {
     let from_env = |v: &SettingValue| v.source == "environment";
@@ -40,15 +66,34 @@ pub fn WhatsAppForm(
     let version = RwSignal::new(whatsapp.api_version.value.clone());
     let action = ServerAction::<SaveWhatsappSettings>::new();
     let errors = action_errors(action);
-    on_success(action, move |view: SettingsView| {
-        // Secrets are write-only: the fields empty again, the hints say "Saved".
-        token.set(String::new());
-        secret.set(String::new());
-        current.set(view.whatsapp);
-        saved.run("WhatsApp settings saved.");
+    // Values the last save refused (the others were saved).
+    let refused = RwSignal::new(Vec::<AppError>::new());
+    on_success(action, move |result: WhatsAppSaved| {
+        let kept = |field: &str| {
+            result
+                .refused
+                .iter()
+                .any(|e| e.field.as_deref() == Some(field))
+        };
+        // Secrets are write-only: a saved one empties its field and the hint says "Saved".
+        if !kept("access_token") {
+            token.set(String::new());
+        }
+        if !kept("app_secret") {
+            secret.set(String::new());
+        }
+        current.set(result.settings.whatsapp);
+        saved.run(if result.refused.is_empty() {
+            "WhatsApp settings saved."
+        } else {
+            "Saved, except the values marked below."
+        });
+        refused.set(result.refused);
     });
+    let errors_for = move |field: &'static str| field_errors(errors, refused, field);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        refused.set(Vec::new());
         let o = current.get_untracked();
         let o = &o;
         let editable = |v: &SettingValue| !from_env(v);
@@ -79,6 +124,17 @@ pub fn WhatsAppForm(
     });
     // The token Meta must be given is the one saved last.
     let verify_shown = Signal::derive(move || current.with(|c| c.verify_token.value.clone()));
+    let address_problem = Signal::derive(move || {
+        webhook.with(|w| {
+            (!w.is_empty())
+                .then(|| webhook_address_problem(w))
+                .flatten()
+        })
+    });
+    let key_note = match secret_key_file {
+        Some(file) => format!("The access token and app secret are stored encrypted with the key this server generated in {file}. Keep that file with your data; backups do not include it."),
+        None => "The access token and app secret are stored encrypted with SECRET_KEY.".to_owned(),
+    };
 
     view! {
         <section id="whatsapp" class="card" aria-labelledby="whatsapp-title">
@@ -86,15 +142,13 @@ pub fn WhatsAppForm(
             <p class="muted">
                 "From Meta's developer dashboard: your app → WhatsApp → API Setup. Values set in the environment are shown as such and win over what is saved here."
             </p>
-            {(!can_store_secrets).then(|| view! {
-                <p class="muted small">"Set SECRET_KEY (32 characters or more) in the environment to save the access token and app secret here; until then, set WHATSAPP_ACCESS_TOKEN and WHATSAPP_APP_SECRET."</p>
-            })}
+            <p class="muted small" data-testid="secret-key-note">{key_note}</p>
             <form class="form" novalidate on:submit=submit>
                 <Field
                     label="Phone number ID"
                     name="phone_number_id"
                     value=phone
-                    errors
+                    errors=errors_for("phone_number_id")
                     optional=true
                     disabled=from_env(&whatsapp.phone_number_id)
                     placeholder=secret_hint(&whatsapp.phone_number_id, "WHATSAPP_PHONE_NUMBER_ID")
@@ -104,7 +158,7 @@ pub fn WhatsAppForm(
                     name="access_token"
                     kind="password"
                     value=token
-                    errors
+                    errors=errors_for("access_token")
                     optional=true
                     disabled=from_env(&whatsapp.access_token)
                     placeholder=Signal::derive(move || current.with(|c| secret_hint(&c.access_token, "WHATSAPP_ACCESS_TOKEN")))
@@ -114,7 +168,7 @@ pub fn WhatsAppForm(
                     name="app_secret"
                     kind="password"
                     value=secret
-                    errors
+                    errors=errors_for("app_secret")
                     optional=true
                     disabled=from_env(&whatsapp.app_secret)
                     placeholder=Signal::derive(move || current.with(|c| secret_hint(&c.app_secret, "WHATSAPP_APP_SECRET")))
@@ -123,7 +177,7 @@ pub fn WhatsAppForm(
                     label="Verify token (any text you choose; Meta sends it back to prove the webhook is yours)"
                     name="verify_token"
                     value=verify
-                    errors
+                    errors=errors_for("verify_token")
                     optional=true
                     disabled=from_env(&whatsapp.verify_token)
                 />
@@ -131,7 +185,7 @@ pub fn WhatsAppForm(
                     label="Graph API version"
                     name="api_version"
                     value=version
-                    errors
+                    errors=errors_for("api_version")
                     optional=true
                     disabled=from_env(&whatsapp.api_version)
                 />
@@ -143,6 +197,15 @@ pub fn WhatsAppForm(
                 <h3 id="webhook-title">"In Meta's dashboard"</h3>
                 <p class="muted">"WhatsApp → Configuration → Webhook → Edit: paste these two, verify and save, then subscribe to the “messages” field."</p>
                 <CopyLine label="Callback URL" value=Signal::from(webhook) testid="webhook-url" />
+                {move || address_problem.get().map(|problem| view! {
+                    <div class="warning-box" role="alert" data-testid="webhook-warning">
+                        <p><strong>{problem}</strong></p>
+                        <p>
+                            "Set PUBLIC_URL to this server's public https address (on Railway: https:// followed by the service's domain). To try Replydesk from your own computer, open it through a tunnel such as cloudflared or ngrok, which gives it a temporary https address, and copy the callback URL from there. "
+                            <a href=WHATSAPP_GUIDE rel="external noopener" target="_blank">"How to connect WhatsApp"</a>
+                        </p>
+                    </div>
+                })}
                 <CopyLine label="Verify token" value=verify_shown testid="verify-token" />
             </div>
         </section>
