@@ -10,7 +10,9 @@ FROM rust:1.95.0-slim-bookworm AS tools
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm pkg-config \
  && rm -rf /var/lib/apt/lists/*
+# The target and components rust-toolchain.toml asks for, once here rather than in each stage.
 RUN rustup target add wasm32-unknown-unknown \
+ && rustup component add rustfmt clippy \
  && cargo install cargo-chef --version 0.1.78 --locked \
  && cargo install cargo-leptos --version 0.3.10 --locked
 WORKDIR /src

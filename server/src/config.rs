@@ -229,12 +229,9 @@ impl Config {
         };
 
         // Railway names the service's public domain; PUBLIC_URL, when set, wins.
-        let public_url = match get("PUBLIC_URL")?.or_else(|| {
-            lookup("RAILWAY_PUBLIC_DOMAIN")
-                .map(|d| d.trim().to_owned())
-                .filter(|d| !d.is_empty())
-                .map(|domain| format!("https://{domain}"))
-        }) {
+        let railway_domain =
+            get("RAILWAY_PUBLIC_DOMAIN")?.map(|domain| format!("https://{domain}"));
+        let public_url = match get("PUBLIC_URL")?.or(railway_domain) {
             None => None,
             Some(v) => {
                 let url = Url::parse(&v).map_err(|e| {

@@ -81,15 +81,15 @@ async fn serve(config: Config) -> ExitCode {
     }
 }
 
-/// Configuration problems exit 2 (fix the environment), a data directory this process cannot
-/// write 73 (EX_CANTCREAT: fix its owner); anything else 1.
+/// Configuration problems exit 2 (fix the environment), a data directory that cannot be made or
+/// written 73 (EX_CANTCREAT: fix it or its owner); anything else 1.
 fn startup_failed(err: &StartupError) -> ExitCode {
     eprintln!("replydesk: {err}");
     match err {
-        StartupError::DataDirNotWritable { .. } => ExitCode::from(73),
-        StartupError::DataDir { .. }
-        | StartupError::Connect { .. }
-        | StartupError::Bootstrap(_) => ExitCode::from(2),
+        StartupError::DataDir { .. } | StartupError::DataDirNotWritable { .. } => {
+            ExitCode::from(73)
+        }
+        StartupError::Connect { .. } | StartupError::Bootstrap(_) => ExitCode::from(2),
         _ => ExitCode::FAILURE,
     }
 }

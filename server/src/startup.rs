@@ -11,7 +11,7 @@ use app::ports::{Audit, Inbox, System};
 use app::state::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
-use axum::http::Uri;
+use axum::http::{header, HeaderValue, Uri};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::{any, get, post};
@@ -24,6 +24,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -118,8 +119,13 @@ pub fn ensure_data_dir(dir: &std::path::Path) -> Result<(), StartupError> {
         path: path(),
         source,
     })?;
-    let probe = dir.join(format!(".write-check-{}", std::process::id()));
-    let written = std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
+    // A fresh name, created (never opened through a link another user planted there).
+    let probe = dir.join(format!(".write-check-{:016x}", rand::random::<u64>()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|_| std::fs::remove_file(&probe));
     written.map_err(|source| {
         let meta = std::fs::metadata(dir).ok();
         StartupError::DataDirNotWritable {
@@ -194,6 +200,10 @@ impl Application {
                 file = %path.display(),
                 "SECRET_KEY is not set: the secrets saved in the dashboard are encrypted with the key generated in this file; keep it with the data (backups leave it out)"
             );
+        }
+        match crate::services::settings::reseal_saved_secrets(&db, &key.sealer).await {
+            Ok(report) => report.log(),
+            Err(e) => tracing::warn!(error = %e, "checking the saved secrets failed"),
         }
 
         let queue = Queue::new(db.clone(), config.jobs.clone());
@@ -410,6 +420,16 @@ impl Application {
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(Extension(audit as Arc<dyn Audit>))
             .layer(from_fn_with_state(allowed_origin, refuse_cross_site))
+            // No address of this dashboard (the setup link carries its token) goes to another
+            // site, and no answer is sniffed into a type it was not sent as.
+            .layer(SetResponseHeaderLayer::overriding(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
             .layer(CompressionLayer::new())
             .with_state(state);
 
@@ -571,6 +591,8 @@ async fn housekeeping(
 fn announce_setup(config: &Config, token: &str) {
     let base = match &config.public_url {
         Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        // On Railway before a domain is generated: the address is not known yet.
+        None if config.railway.is_some() => "https://<this service's domain>".to_owned(),
         None if config.host.is_unspecified() || config.host.is_loopback() => {
             format!("http://localhost:{}", config.port)
         }
@@ -578,7 +600,7 @@ fn announce_setup(config: &Config, token: &str) {
     };
     tracing::warn!(
         setup_token = token,
-        "No owner yet. Create the owner account at {base}/setup?token={token} (setup token {token}; `replydesk setup-token` prints it again)"
+        "No owner yet. Create the owner account at {base}/setup?token={token} (`replydesk setup-token` prints the token again)"
     );
 }
 
@@ -606,7 +628,7 @@ fn warn_about_lost_files(config: &Config) {
         Some(mount) if !config.data_dir.starts_with(mount) => tracing::warn!(
             data_dir = %config.data_dir.display(),
             volume = %mount.display(),
-            "DATA_DIR is not on this service's volume: its files are lost at the next deploy; unset DATA_DIR (it then follows the volume) or set it to the volume's mount path"
+            "DATA_DIR is not on this service's volume: its files are lost at the next deploy; mount the volume at DATA_DIR (/data in the image), or set DATA_DIR to the volume's mount path"
         ),
         Some(_) => {}
     }

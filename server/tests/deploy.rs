@@ -401,3 +401,32 @@ async fn started_as_another_user_it_just_runs_or_says_why_not() {
         "{stderr}"
     );
 }
+
+#[test]
+fn as_root_it_hands_over_only_a_data_directory() {
+    if !is_root() {
+        eprintln!("skipped: needs root to play the container's start (CI runs as root)");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let data = sandbox.path("data");
+    for (dir, uid) in [
+        ("/", "10001"),
+        ("/usr/local/bin", "10001"),
+        ("data", "10001"),
+        (data.to_str().expect("utf-8"), "0"),
+        (data.to_str().expect("utf-8"), "00"),
+        (data.to_str().expect("utf-8"), "root"),
+    ] {
+        let output = sandbox
+            .entrypoint(Path::new(dir), free_port(), None)
+            .env("REPLYDESK_UID", uid)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "{dir} as {uid}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with("replydesk: "), "{stderr}");
+    }
+    assert!(!data.exists(), "nothing was created for a refused start");
+    assert_eq!(fs::metadata("/usr/local/bin").expect("meta").uid(), 0);
+}

@@ -1,8 +1,9 @@
 //! A first start with nothing configured, as the `replydesk` binary runs it: the owner is
 //! created with the setup token read from the server's log; with no `SECRET_KEY` the WhatsApp
 //! token, app secret and an AI key are saved all the same (a key generated into
-//! `DATA_DIR/secret.key`, mode 0600), read back after a restart, and never shown in an API
-//! answer, the log or a backup.
+//! `DATA_DIR/secret.key`, mode 0600), read back after a restart, kept when `SECRET_KEY` is
+//! set later (even once the file is gone), and never shown in an API answer, the log or a
+//! backup.
 
 mod common;
 
@@ -27,6 +28,10 @@ struct Server {
 }
 
 fn start(data_dir: &Path, log: &Path, graph_url: &str) -> Server {
+    start_with(data_dir, log, graph_url, &[])
+}
+
+fn start_with(data_dir: &Path, log: &Path, graph_url: &str, vars: &[(&str, &str)]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -45,6 +50,7 @@ fn start(data_dir: &Path, log: &Path, graph_url: &str) -> Server {
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .env("WHATSAPP_GRAPH_URL", graph_url)
+        .envs(vars.iter().copied())
         .stdout(Stdio::from(out.try_clone().expect("clone")))
         .stderr(Stdio::from(out))
         .spawn()
@@ -82,6 +88,28 @@ impl Server {
             .expect("request");
         let status = res.status().as_u16();
         (status, res.text().await.expect("body"))
+    }
+
+    /// The owner, signed in again (a new browser).
+    async fn log_in(&self) -> reqwest::Client {
+        let owner = common::client();
+        let (status, body) = self
+            .post(
+                &owner,
+                "/api/auth/login",
+                json!({"email": common::EMAIL, "password": common::PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        owner
+    }
+
+    /// Settings' "Check connection": Meta (the fake) called with the saved token.
+    async fn whatsapp_check(&self, owner: &reqwest::Client) -> Value {
+        let (_, check) = self
+            .post(owner, "/api/settings/whatsapp/check", json!({}))
+            .await;
+        serde_json::from_str(&check).expect("json")
     }
 
     fn stop(mut self) {
@@ -214,19 +242,8 @@ async fn nothing_configured_still_keeps_secrets_and_only_the_log_reader_claims_i
     server.stop();
     let mut server = start(&data_dir, &log, &graph.url);
     server.healthy().await;
-    let owner = common::client();
-    let (status, body) = server
-        .post(
-            &owner,
-            "/api/auth/login",
-            json!({"email": common::EMAIL, "password": common::PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (_, check) = server
-        .post(&owner, "/api/settings/whatsapp/check", json!({}))
-        .await;
-    let check: Value = serde_json::from_str(&check).expect("json");
+    let owner = server.log_in().await;
+    let check = server.whatsapp_check(&owner).await;
     assert_eq!(check["ok"], true, "{check}");
     let (_, test) = server
         .post(&owner, "/api/ai/test", json!({ "provider": provider }))
@@ -238,9 +255,32 @@ async fn nothing_configured_still_keeps_secrets_and_only_the_log_reader_claims_i
     assert_eq!(used.as_deref(), Some(format!("Bearer {AI_KEY}").as_str()));
     server.stop();
 
+    // SECRET_KEY set later: the start moves the saved secrets to it, so the generated file can
+    // go without losing them.
+    let secret_key = [("SECRET_KEY", "an operator's SECRET_KEY, set after a while")];
+    let mut server = start_with(&data_dir, &log, &graph.url, &secret_key);
+    server.healthy().await;
+    server.stop();
+    fs::remove_file(&key_file).expect("remove the generated key");
+    let mut server = start_with(&data_dir, &log, &graph.url, &secret_key);
+    server.healthy().await;
+    let check = server.whatsapp_check(&server.log_in().await).await;
+    assert_eq!(check["ok"], true, "{check}");
+    server.stop();
+    assert!(
+        !key_file.exists(),
+        "no key is generated while SECRET_KEY is set"
+    );
+
     // The log of both runs says where the key is, and shows none of the secrets (the setup
     // token is the one thing it is meant to show).
     let text = fs::read_to_string(&log).expect("log");
     assert!(text.contains("SECRET_KEY is not set"), "{text}");
+    assert!(
+        text.contains("saved secrets moved to the current key"),
+        "{text}"
+    );
+    assert!(!text.contains("cannot be opened"), "{text}");
     assert_secret_free("the log", &text, &secrets);
+    assert_secret_free("the log", &text, &[secret_key[0].1]);
 }

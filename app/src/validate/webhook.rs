@@ -3,7 +3,11 @@
 
 /// Why Meta would not call `url`, in the owner's words; `None` when it can.
 pub fn webhook_address_problem(url: &str) -> Option<&'static str> {
-    let Some(rest) = url.strip_prefix("https://") else {
+    let url = url.trim();
+    let https = url
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+    let Some(rest) = url.get(8..).filter(|_| https) else {
         return Some("Meta sends WhatsApp messages only to https:// addresses, and this one is not https. Messages will not reach this server.");
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
@@ -70,6 +74,7 @@ mod tests {
             "https://abc-123.trycloudflare.com/api/webhook/whatsapp",
             "https://203.0.113.7:8443/api/webhook/whatsapp",
             "https://[2001:db8::1]/api/webhook/whatsapp",
+            "HTTPS://Support.Example.com/api/webhook/whatsapp",
         ] {
             assert_eq!(webhook_address_problem(ok), None, "{ok}");
         }

@@ -155,6 +155,11 @@ where
             let row: E::Model = serde_json::from_slice(line).map_err(|e| {
                 BackupError::Corrupt(format!("{} line {}: {e}", self.name(), n + 1))
             })?;
+            // Counted (the manifest counts every line) but not restored, like it is not dumped.
+            if !(self.keep)(&row) {
+                count += 1;
+                continue;
+            }
             batch.push(row.into_active_model());
             if batch.len() as u64 == BATCH {
                 count += insert::<E>(db, std::mem::take(&mut batch)).await?;

@@ -4,7 +4,7 @@
 //! backup includes it (a backup is readable without its secrets, never with them).
 
 use std::fs::{self, OpenOptions, Permissions};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -59,9 +59,15 @@ pub fn resolve(env_key: Option<&SecretString>, data_dir: &Path) -> Result<Server
     match env_key {
         Some(key) => {
             let mut sealer = Sealer::new(key);
-            if let Some(generated) = read(&path)? {
-                if generated.expose_secret() != key.expose_secret() {
+            // The file only matters for secrets it sealed before SECRET_KEY was set: a damaged
+            // one costs those (they are reported at start), never the start itself.
+            match read(&path) {
+                Ok(Some(generated)) if generated.expose_secret() != key.expose_secret() => {
                     sealer = sealer.also_opening(&generated);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "SECRET_KEY is set; the old generated key file is ignored")
                 }
             }
             Ok(ServerKey {
@@ -82,20 +88,20 @@ pub fn resolve(env_key: Option<&SecretString>, data_dir: &Path) -> Result<Server
     }
 }
 
-/// The key in the file, or `None` when there is no file.
+/// The key in the file, or `None` when there is no file. A link, a directory or anything larger
+/// than a key file is refused, and at most `MAX_FILE_LEN` bytes are read.
 fn read(path: &Path) -> Result<Option<SecretString>, KeyFileError> {
     let shown = || path.display().to_string();
-    let meta = match fs::metadata(path) {
+    let failed = |source| KeyFileError::Read {
+        path: shown(),
+        source,
+    };
+    let meta = match fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(KeyFileError::Read {
-                path: shown(),
-                source,
-            })
-        }
+        Err(source) => return Err(failed(source)),
     };
-    if !meta.is_file() || meta.len() > MAX_FILE_LEN {
+    if !meta.file_type().is_file() || meta.len() > MAX_FILE_LEN {
         return Err(KeyFileError::Invalid { path: shown() });
     }
     // Someone copied it with a generous mode: only this user may read a key.
@@ -104,10 +110,10 @@ fn read(path: &Path) -> Result<Option<SecretString>, KeyFileError> {
             tracing::warn!(path = %shown(), error = %e, "the key file is readable by others and its mode could not be set to 0600");
         }
     }
-    let text = fs::read_to_string(path).map_err(|source| KeyFileError::Read {
-        path: shown(),
-        source,
-    })?;
+    let mut text = String::new();
+    fs::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_LEN).read_to_string(&mut text))
+        .map_err(failed)?;
     let key = text.trim();
     if key.len() < MIN_SECRET_KEY_LEN || key.contains(char::is_whitespace) {
         return Err(KeyFileError::Invalid { path: shown() });
@@ -115,36 +121,49 @@ fn read(path: &Path) -> Result<Option<SecretString>, KeyFileError> {
     Ok(Some(SecretString::from(key.to_owned())))
 }
 
-/// Writes a new random key, readable by this user only. Two processes starting at once on one
-/// directory: one creates the file, the other reads it.
+/// Writes a new random key, readable by this user only, all or nothing: written and flushed
+/// under a temporary name, then linked to its name (which fails if another process got there
+/// first: its key is read instead), so no crash or full disk leaves a half-written key behind.
 fn create(path: &Path) -> Result<SecretString, KeyFileError> {
     let mut bytes = [0u8; GENERATED_BYTES];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let key = hex::encode(bytes);
     let shown = || path.display().to_string();
-    let file = OpenOptions::new()
+    let failed = |source| KeyFileError::Create {
+        path: shown(),
+        source,
+    };
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let temporary = dir.join(format!(".{FILE_NAME}.{}", hex::encode(&bytes[..8])));
+    let written = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path);
-    let mut file = match file {
-        Ok(file) => file,
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(format!("{key}\n").as_bytes())?;
+            file.sync_all()
+        });
+    let linked = written.and_then(|()| {
+        fs::hard_link(&temporary, path).or_else(|e| match e.kind() {
+            ErrorKind::AlreadyExists => Err(e),
+            // A file system without hard links: a rename, unless another process won meanwhile.
+            _ if !path.exists() => fs::rename(&temporary, path),
+            _ => Err(std::io::Error::from(ErrorKind::AlreadyExists)),
+        })
+    });
+    let _ = fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => {}
         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
             return read(path)?.ok_or(KeyFileError::Invalid { path: shown() })
         }
-        Err(source) => {
-            return Err(KeyFileError::Create {
-                path: shown(),
-                source,
-            })
-        }
-    };
-    file.write_all(format!("{key}\n").as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|source| KeyFileError::Create {
-            path: shown(),
-            source,
-        })?;
+        Err(source) => return Err(failed(source)),
+    }
+    // The new name is durable only once its directory is.
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(failed)?;
     Ok(SecretString::from(key))
 }
 
@@ -189,6 +208,23 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_file_does_not_stop_a_server_that_has_secret_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join(FILE_NAME), "short\n").expect("write");
+        let env = SecretString::from("an operator's SECRET_KEY of 32+ chars".to_owned());
+        let key = resolve(Some(&env), dir.path()).expect("resolved");
+        assert_eq!(key.origin, KeyOrigin::Environment);
+        // No temporary file is left behind by a creation either.
+        let fresh = tempfile::tempdir().expect("tempdir");
+        resolve(None, fresh.path()).expect("created");
+        let names: Vec<_> = fs::read_dir(fresh.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, [FILE_NAME]);
+    }
+
+    #[test]
     fn a_damaged_or_shared_file_is_refused_or_repaired() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(FILE_NAME);
@@ -202,6 +238,16 @@ mod tests {
             resolve(None, dir.path()),
             Err(KeyFileError::Invalid { .. })
         ));
+        // A link planted in its place is not followed.
+        fs::remove_file(&path).expect("rm");
+        let elsewhere = dir.path().join("elsewhere");
+        fs::write(&elsewhere, "0123456789abcdef0123456789abcdef0123\n").expect("write");
+        std::os::unix::fs::symlink(&elsewhere, &path).expect("symlink");
+        assert!(matches!(
+            resolve(None, dir.path()),
+            Err(KeyFileError::Invalid { .. })
+        ));
+        fs::remove_file(&path).expect("rm");
         // A copied file readable by everyone is narrowed to 0600 and used.
         fs::write(&path, "0123456789abcdef0123456789abcdef0123\n").expect("write");
         fs::set_permissions(&path, Permissions::from_mode(0o644)).expect("chmod");

@@ -66,19 +66,36 @@ impl Sealer {
     }
 
     pub fn open(&self, sealed: &str) -> Result<SecretString, SealError> {
+        self.open_telling(sealed).map(|(plain, _)| plain)
+    }
+
+    /// `None` when `sealed` is sealed with the current key; the same secret sealed with it when
+    /// only an earlier key opens it (so that earlier key is no longer needed once stored).
+    pub fn reseal(&self, sealed: &str) -> Result<Option<String>, SealError> {
+        let (plain, current) = self.open_telling(sealed)?;
+        Ok((!current).then(|| self.seal(plain.expose_secret())))
+    }
+
+    /// The secret, and whether the current key (not an earlier one) opened it.
+    fn open_telling(&self, sealed: &str) -> Result<(SecretString, bool), SealError> {
         let bytes = sealed
             .strip_prefix(PREFIX)
             .and_then(|b64| STANDARD.decode(b64).ok())
             .filter(|b| b.len() > NONCE_LEN)
             .ok_or(SealError::Unreadable)?;
         let (nonce, body) = bytes.split_at(NONCE_LEN);
-        let plain = std::iter::once(&self.current)
+        let (n, plain) = std::iter::once(&self.current)
             .chain(&self.earlier)
-            .find_map(|cipher| cipher.decrypt(XNonce::from_slice(nonce), body).ok())
+            .enumerate()
+            .find_map(|(n, cipher)| {
+                cipher
+                    .decrypt(XNonce::from_slice(nonce), body)
+                    .ok()
+                    .map(|plain| (n, plain))
+            })
             .ok_or(SealError::Unreadable)?;
-        String::from_utf8(plain)
-            .map(SecretString::from)
-            .map_err(|_| SealError::Unreadable)
+        let plain = String::from_utf8(plain).map_err(|_| SealError::Unreadable)?;
+        Ok((SecretString::from(plain), n == 0))
     }
 }
 
@@ -137,5 +154,14 @@ mod tests {
         // What it seals from now on needs the new key.
         let new = now.seal("EAAG-token");
         assert!(Sealer::new(&generated).open(&new).is_err());
+        // Resealing: nothing to do for the new key's, a new sealing for the old key's.
+        assert_eq!(now.reseal(&new), Ok(None));
+        let resealed = now.reseal(&old).expect("opened").expect("resealed");
+        let only_new = sealer("the SECRET_KEY set later, 32 characters");
+        assert_eq!(
+            only_new.open(&resealed).expect("opened").expose_secret(),
+            "EAAG-token"
+        );
+        assert!(now.reseal("v1:garbage").is_err());
     }
 }

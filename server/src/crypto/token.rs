@@ -41,7 +41,7 @@ fn canonical(typed: &str) -> Vec<u8> {
 pub fn matches(expected: &str, typed: &str) -> bool {
     use subtle::ConstantTimeEq;
     let (expected, typed) = (canonical(expected), canonical(typed));
-    expected.len() == typed.len() && bool::from(expected.ct_eq(&typed))
+    !expected.is_empty() && expected.len() == typed.len() && bool::from(expected.ct_eq(&typed))
 }
 
 #[cfg(test)]
@@ -66,5 +66,8 @@ mod tests {
         assert!(!matches(token, "7KQ2-M9XD-AB01-ZZZZ-1234-5679"));
         assert!(!matches(token, ""));
         assert!(!matches(token, &"7KQ2".repeat(10_000)));
+        // A token that is somehow empty opens nothing.
+        assert!(!matches("", ""));
+        assert!(!matches("", "-"));
     }
 }

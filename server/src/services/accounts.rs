@@ -120,11 +120,23 @@ impl AccountsService {
         {
             return Ok(Some(token));
         }
-        // Two processes starting at once: the first insert wins, both read it back.
-        let _ = settings::insert_new(&self.db, keys::SETUP_TOKEN, &token::new_setup_token()).await;
-        settings::get(&self.db, keys::SETUP_TOKEN)
+        // Two processes starting at once: the first insert wins, both read it back. An insert
+        // that failed for another reason shows as a missing row, never as "an owner exists".
+        let inserted =
+            settings::insert_new(&self.db, keys::SETUP_TOKEN, &token::new_setup_token()).await;
+        match settings::get(&self.db, keys::SETUP_TOKEN)
             .await
-            .map_err(db_failed)
+            .map_err(db_failed)?
+        {
+            Some(token) => Ok(Some(token)),
+            None => Err(match inserted {
+                Err(e) => db_failed(e),
+                Ok(()) => internal(
+                    "the setup token was stored and is gone",
+                    "read back nothing",
+                ),
+            }),
+        }
     }
 
     /// Refuses a setup without the right token. Checked before any password is hashed.

@@ -17,6 +17,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use secrecy::ExposeSecret;
 use url::Url;
 
+use crate::ai::settings as ai_settings;
 use crate::config::is_api_version;
 use crate::crypto::key_file::{KeyOrigin, ServerKey};
 use crate::crypto::seal::Sealer;
@@ -42,6 +43,74 @@ pub struct SettingsService {
 
 fn db_failed(e: DbErr) -> AppError {
     internal("reading or writing settings failed", e)
+}
+
+/// What [`reseal_saved_secrets`] found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ResealReport {
+    /// Secrets only an earlier key opened, now sealed with the current one.
+    pub resealed: usize,
+    /// Secrets no key of this server opens (entered again by the owner, or they stay unset).
+    pub unreadable: usize,
+}
+
+impl ResealReport {
+    pub fn log(&self) {
+        if self.resealed > 0 {
+            tracing::info!(
+                secrets = self.resealed,
+                "saved secrets moved to the current key (the old key file is no longer needed for them)"
+            );
+        }
+        if self.unreadable > 0 {
+            tracing::error!(
+                secrets = self.unreadable,
+                "saved secrets cannot be opened with this server's key (SECRET_KEY changed, or DATA_DIR/secret.key was lost): enter the WhatsApp token, app secret and AI keys again in Settings"
+            );
+        }
+    }
+}
+
+/// At start: every secret saved in the dashboard (the WhatsApp token and app secret, the AI
+/// chain's keys) sealed with the current key, so a key the server only still accepts (the
+/// generated file, once `SECRET_KEY` is set) can go; and a count of those no key opens.
+pub async fn reseal_saved_secrets(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+) -> Result<ResealReport, DbErr> {
+    let mut report = ResealReport::default();
+    let mut check = |sealed: &str| match sealer.reseal(sealed) {
+        Ok(fresh) => {
+            report.resealed += usize::from(fresh.is_some());
+            fresh
+        }
+        Err(_) => {
+            report.unreadable += 1;
+            None
+        }
+    };
+    let txn = crate::db::write_txn(db).await?;
+    for key in [wa::ACCESS_TOKEN, wa::APP_SECRET] {
+        let sealed = settings::get(&txn, key)
+            .await?
+            .filter(|v| !v.trim().is_empty());
+        if let Some(fresh) = sealed.as_deref().and_then(&mut check) {
+            settings::set(&txn, key, &fresh).await?;
+        }
+    }
+    let mut chain = ai_settings::stored_chain(&txn).await?;
+    let mut chain_changed = false;
+    for link in &mut chain {
+        if let Some(fresh) = link.sealed_key.as_deref().and_then(&mut check) {
+            link.sealed_key = Some(fresh);
+            chain_changed = true;
+        }
+    }
+    if chain_changed {
+        ai_settings::save(&txn, ai_settings::CHAIN, &chain).await?;
+    }
+    txn.commit().await?;
+    Ok(report)
 }
 
 /// Days after which messages are deleted; 0 = never.
