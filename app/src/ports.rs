@@ -14,7 +14,7 @@ use crate::model::{AnalyticsQuery, AnalyticsReport, AuditEntry};
 use crate::model::{
     AuthState, ConversationQuery, ConversationSummary, DocumentDetail, DocumentMeta, DocumentView,
     EntryInput, Health, KnowledgeQuery, Library, MessageView, Overview, OwnerId, OwnerView, Page,
-    SearchHit, SetupInput, Thread,
+    SearchHit, SetupInput, Thread, TwoFactorSetup,
 };
 use crate::model::{
     BulkAction, CitedPassage, CustomerInput, CustomerProfile, TemplateMessage, WaTemplate,
@@ -31,8 +31,27 @@ pub trait Accounts: Send + Sync {
     async fn auth_state(&self, owner: Option<OwnerId>) -> Result<AuthState, AppError>;
     /// Creates the owner; refused once one exists.
     async fn setup(&self, input: SetupInput) -> Result<OwnerView, AppError>;
-    /// Checks credentials, with throttling per email and per IP.
-    async fn login(&self, email: &str, password: &str, ip: &str) -> Result<OwnerView, AppError>;
+    /// Checks credentials (and the second step's code when two-step sign-in is on), with
+    /// throttling per email and address and per address.
+    async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        code: Option<&str>,
+        ip: &str,
+    ) -> Result<OwnerView, AppError>;
+    /// A new authenticator key for the owner to add to an app (not stored yet).
+    async fn two_factor_setup(&self, owner: OwnerId) -> Result<TwoFactorSetup, AppError>;
+    /// Stores `secret` once `code` proves the app has it and `password` is right; returns the
+    /// recovery codes.
+    async fn enable_two_factor(
+        &self,
+        owner: OwnerId,
+        secret: &str,
+        code: &str,
+        password: &str,
+    ) -> Result<Vec<String>, AppError>;
+    async fn disable_two_factor(&self, owner: OwnerId, password: &str) -> Result<(), AppError>;
     /// Changes the password after checking the current one, and ends every session of this owner
     /// except `keep_session`.
     async fn change_password(

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { CHANGED_PASSWORD, hydrated, logIn, OWNER, setupLinkFromLog } from "./helpers";
+import { CHANGED_PASSWORD, hydrated, logIn, OWNER, setupLinkFromLog, totp } from "./helpers";
 
 // One owner's first day, in order: each step starts where the previous one left off.
 test.describe.serial("owner account", () => {
@@ -130,5 +130,55 @@ test.describe.serial("owner account", () => {
     await page.reload();
     await expect(page.getByRole("heading", { name: "Account" })).toBeVisible();
     OWNER.password = CHANGED_PASSWORD;
+  });
+
+  test("two-step sign-in: scan, confirm, log in with the app's code, turn it off", async ({ page }) => {
+    await page.goto("/account");
+    await logIn(page, OWNER.email, OWNER.password);
+    await expect(page).toHaveURL(/\/account$/);
+    await hydrated(page);
+    const section = page.getByTestId("two-step");
+    await expect(section).toContainText("Off.");
+    await section.getByRole("button", { name: "Set up two-step sign-in" }).click();
+    await expect(section.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
+    const secret = (await section.getByTestId("two-step-key").textContent()) ?? "";
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      await section.screenshot({ path: `test-results/account-two-step-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await section.screenshot({ path: "../docs/screenshots/account-two-step.png" });
+    await section.getByLabel("The 6-digit code the app shows").fill("000000");
+    await section.getByLabel("Current password").fill(OWNER.password);
+    await section.getByRole("button", { name: "Turn on" }).click();
+    await expect(section.locator("#field-code-error")).toContainText("not the code the app shows now");
+    await section.getByLabel("The 6-digit code the app shows").fill(totp(secret));
+    await section.getByRole("button", { name: "Turn on" }).click();
+    await expect(section.getByTestId("recovery-codes").locator("li")).toHaveCount(10);
+
+    // Logging in now asks for the code once the password is right.
+    await page.context().clearCookies();
+    await page.goto("/login");
+    await logIn(page, OWNER.email, OWNER.password);
+    const code = page.getByLabel("Code from your authenticator app (or a recovery code)");
+    await expect(code).toBeVisible();
+    await expect(page.locator("#field-code-error")).toContainText("6-digit code");
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.screenshot({ path: `test-results/login-code-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
+    // The next step's code: the current one was spent turning it on.
+    await code.fill(totp(secret, 1));
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page).toHaveURL(/\/$/);
+
+    // Off again (the specs after this one log in with the password alone).
+    await page.goto("/account");
+    await hydrated(page);
+    await expect(section).toContainText("On.");
+    await section.getByLabel("Current password").fill(OWNER.password);
+    await section.getByRole("button", { name: "Turn off two-step sign-in" }).click();
+    await expect(section).toContainText("Off.");
   });
 });

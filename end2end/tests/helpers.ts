@@ -1,4 +1,5 @@
 import { expect, type Page } from "@playwright/test";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { serverLog } from "../servers";
 
@@ -83,4 +84,21 @@ export async function uploadDocument(page: Page, name: string, text: string): Pr
     })
     .toBe("ready");
   return id;
+}
+
+/** The code an authenticator app with `secret` (base32) shows now (RFC 6238: SHA-1, 6 digits,
+ * 30 s), `stepsAhead` steps later. */
+export function totp(secret: string, stepsAhead = 0): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "").toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + stepsAhead));
+  const mac = crypto.createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, "0");
 }

@@ -7,6 +7,7 @@ mod m20261126_000001_initial_schema;
 mod m20261126_000002_pending_statuses;
 mod m20261126_000003_ai_engine;
 mod m20261126_000004_analytics;
+mod m20261203_000001_two_factor;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_pending_statuses::Migration),
             Box::new(m20261126_000003_ai_engine::Migration),
             Box::new(m20261126_000004_analytics::Migration),
+            Box::new(m20261203_000001_two_factor::Migration),
         ]
     }
 }

@@ -44,7 +44,7 @@ fn text<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).text().not_null().to_owned()
 }
 
-fn text_null<T: IntoIden>(col: T) -> ColumnDef {
+pub(crate) fn text_null<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).text().null().to_owned()
 }
 
@@ -68,7 +68,7 @@ fn int_null<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).integer().null().to_owned()
 }
 
-fn big_null<T: IntoIden>(col: T) -> ColumnDef {
+pub(crate) fn big_null<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).big_integer().null().to_owned()
 }
 

@@ -19,8 +19,9 @@ Usage:
   replydesk [serve]                        Start the server (the default)
   replydesk migrate [status]               Apply database migrations, or list their state
   replydesk reset-password --email EMAIL   Set a new owner password read from standard input
-                                           (or generated and printed when none is given)
-                                           and log out every session of that owner
+                                           (or generated and printed when none is given),
+                                           turn two-step sign-in off, and log out every
+                                           session of that owner
   replydesk setup-token                    Print the token the setup page asks for (while
                                            no owner exists)
   replydesk backup FILE                    Write the database and the files under DATA_DIR
@@ -39,13 +40,24 @@ Configuration comes from environment variables; see .env.example.";
 #[derive(Debug, PartialEq)]
 pub enum Command {
     Serve,
-    Migrate { status_only: bool },
-    ResetPassword { email: String },
+    Migrate {
+        status_only: bool,
+    },
+    ResetPassword {
+        email: String,
+    },
     SetupToken,
-    Backup { file: PathBuf },
-    Restore { file: PathBuf, replace: bool },
+    Backup {
+        file: PathBuf,
+    },
+    Restore {
+        file: PathBuf,
+        replace: bool,
+    },
     Simulate(crate::simulate::Options),
     SimulateHelp,
+    /// The server's document reader, run by the server itself (see `knowledge::extract::child`).
+    Extract(Vec<String>),
     Help,
     Version,
 }
@@ -81,6 +93,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         ["restore", ..] => {
             Err("restore needs the backup FILE (and optionally --replace)".to_owned())
         }
+        ["extract", rest @ ..] => Ok(Command::Extract(
+            rest.iter().map(|word| (*word).to_owned()).collect(),
+        )),
         ["simulate", "--help" | "-h"] => Ok(Command::SimulateHelp),
         ["simulate", rest @ ..] => crate::simulate::parse(rest).map(Command::Simulate),
         _ => Err(format!("unknown command: {}\n\n{USAGE}", words.join(" "))),

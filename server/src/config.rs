@@ -11,6 +11,10 @@ use url::Url;
 
 use app::validate;
 
+use crate::auth::client_address::{TrustedProxies, DEFAULT_TRUSTED_PROXIES};
+use crate::knowledge::extract::child::Isolation;
+use crate::whatsapp::media::MediaLimits;
+
 /// A variable that is set to something unusable. Printed as one line and the process exits 2.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{var}: {message}")]
@@ -58,8 +62,9 @@ pub struct WhatsAppConfig {
     /// How long a send that got no answer from Meta waits for a status webhook to confirm it
     /// before it is declared failed (never resent). Not read from the environment.
     pub confirmation_wait: Duration,
-    /// `WHATSAPP_MEDIA_MAX_MB`: inbound files larger than this are not downloaded.
-    pub media_max_bytes: u64,
+    /// `WHATSAPP_MEDIA_MAX_MB`, `WHATSAPP_MEDIA_TOTAL_MB`, `WHATSAPP_MEDIA_PER_CUSTOMER_MB`:
+    /// inbound files past these are not downloaded (the message says why).
+    pub media: MediaLimits,
 }
 
 impl WhatsAppConfig {
@@ -91,7 +96,8 @@ pub const MIN_SECRET_KEY_LEN: usize = 32;
 pub struct JobsConfig {
     pub workers: usize,
     pub poll_interval: Duration,
-    /// How long a claimed job stays claimed before another worker may take it over (a crash).
+    /// How long a claim lasts unless renewed: how soon another worker takes over a job whose
+    /// worker crashed.
     pub lease: Duration,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
@@ -104,7 +110,9 @@ impl Default for JobsConfig {
             // slots than cores keeps one slow kind of job from holding up the others.
             workers: 4,
             poll_interval: Duration::from_secs(1),
-            lease: Duration::from_secs(300),
+            // Renewed every third of it while the job runs (the heartbeat): after a crash, a
+            // job is taken over within this time, never while its worker is alive.
+            lease: Duration::from_secs(30),
             backoff_base: Duration::from_secs(2),
             backoff_max: Duration::from_secs(600),
         }
@@ -133,6 +141,11 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Set when running on Railway.
     pub railway: Option<RailwayFacts>,
+    /// `TRUSTED_PROXIES`: the peers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+    /// How uploaded files are read: this binary as a confined child process, with
+    /// `EXTRACT_MEMORY_MB` of memory.
+    pub extract: Isolation,
 }
 
 const MAX_VALUE_LEN: usize = 4096;
@@ -152,6 +165,33 @@ pub fn is_api_version(v: &str) -> bool {
                     .chain(minor.bytes())
                     .all(|b| b.is_ascii_digit())
         })
+}
+
+/// A whole number of megabytes within `range` (`default` when unset), in bytes.
+fn megabytes(
+    get: &impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
+    name: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let mb = match get(name)? {
+        None => default,
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|mb| range.contains(mb))
+            .ok_or_else(|| {
+                ConfigError::new(
+                    name,
+                    format!(
+                        "must be a whole number of megabytes from {} to {} (got {v:?})",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+            })?,
+    };
+    Ok(mb * 1024 * 1024)
 }
 
 impl Config {
@@ -359,19 +399,15 @@ impl Config {
                 app_secret: secret("WHATSAPP_APP_SECRET")?,
                 verify_token: secret("WHATSAPP_VERIFY_TOKEN")?,
                 confirmation_wait: Duration::from_secs(600),
-                media_max_bytes: match get("WHATSAPP_MEDIA_MAX_MB")? {
-                    None => 100 * 1024 * 1024,
-                    Some(v) => v
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|mb| (1..=1024).contains(mb))
-                        .map(|mb| mb * 1024 * 1024)
-                        .ok_or_else(|| {
-                            ConfigError::new(
-                                "WHATSAPP_MEDIA_MAX_MB",
-                                format!("must be a whole number of megabytes from 1 to 1024 (got {v:?})"),
-                            )
-                        })?,
+                media: MediaLimits {
+                    file_bytes: megabytes(&get, "WHATSAPP_MEDIA_MAX_MB", 100, 1..=1024)?,
+                    total_bytes: megabytes(&get, "WHATSAPP_MEDIA_TOTAL_MB", 10_240, 1..=10_000_000)?,
+                    customer_bytes: megabytes(
+                        &get,
+                        "WHATSAPP_MEDIA_PER_CUSTOMER_MB",
+                        500,
+                        1..=10_000_000,
+                    )?,
                 },
             },
             ai: AiConfig {
@@ -385,6 +421,21 @@ impl Config {
             },
             jobs: JobsConfig::default(),
             railway,
+            trusted_proxies: TrustedProxies::parse(
+                get("TRUSTED_PROXIES")?
+                    .as_deref()
+                    .unwrap_or(DEFAULT_TRUSTED_PROXIES),
+            )
+            .map_err(|e| ConfigError::new("TRUSTED_PROXIES", e))?,
+            extract: Isolation {
+                memory_bytes: megabytes(
+                    &get,
+                    "EXTRACT_MEMORY_MB",
+                    Isolation::DEFAULT_MEMORY_MB,
+                    128..=16384,
+                )?,
+                ..Isolation::current_exe()
+            },
         })
     }
 

@@ -25,6 +25,8 @@ fn main() -> ExitCode {
             println!("replydesk {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
+        // Before configuration, logging and the async runtime: the reader starts bare.
+        Command::Extract(args) => return replydesk::knowledge::extract::child::main(&args),
         _ => {}
     }
     let config = match Config::from_env() {

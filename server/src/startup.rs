@@ -11,7 +11,7 @@ use app::ports::{Audit, Inbox, System};
 use app::state::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue, Uri};
+use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::{any, get, post};
@@ -24,12 +24,11 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::ai::engine::{Engine, Reply};
-use crate::auth::guard::guard;
+use crate::auth::guard::{guard, Guard};
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
 use crate::crypto::key_file::{self, KeyOrigin};
@@ -40,6 +39,7 @@ use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
 use crate::http::health::health;
 use crate::http::limits::{limit_api_body, limit_webhook_body};
 use crate::http::media_file::{self, MediaFiles};
+use crate::http::security_headers::{self, SecurityHeaders};
 use crate::http::{analytics_export, export};
 use crate::jobs::{Queue, Worker};
 use crate::knowledge::index::Opened;
@@ -91,6 +91,8 @@ pub enum StartupError {
     HttpClient(String),
     #[error("reading the settings: {0}")]
     Settings(DbErr),
+    #[error("releasing the jobs an earlier run left unfinished: {0}")]
+    Jobs(DbErr),
     #[error("Leptos configuration: {0}")]
     Leptos(String),
     #[error("server error: {0}")]
@@ -207,6 +209,20 @@ impl Application {
         }
 
         let queue = Queue::new(db.clone(), config.jobs.clone());
+        // One process works from a SQLite file: any claim found now is an earlier process's,
+        // cut off by a crash. Its jobs run again at once instead of after their lease.
+        if db::Engine::of(&db) == db::Engine::Sqlite {
+            let released = queue
+                .release_all_claims()
+                .await
+                .map_err(StartupError::Jobs)?;
+            if released > 0 {
+                tracing::info!(
+                    jobs = released,
+                    "picked up jobs an earlier run left unfinished"
+                );
+            }
+        }
         let mut worker = Worker::new(queue.clone(), worker_name());
         let bus = Bus::default();
         let credentials = Credentials::from_env(&config.whatsapp);
@@ -221,7 +237,7 @@ impl Application {
             bus.clone(),
             graph.clone(),
             &config.data_dir,
-            config.whatsapp.media_max_bytes,
+            config.whatsapp.media,
         );
         worker.register(move |job: DownloadMedia, ctx| {
             let media = media.clone();
@@ -242,10 +258,15 @@ impl Application {
                 async move { outbound.run(job, ctx).await }
             });
         }
-        let (knowledge, opened) =
-            KnowledgeBase::open(db.clone(), bus.clone(), queue.clone(), &config.data_dir)
-                .await
-                .map_err(|e| StartupError::Knowledge(e.to_string()))?;
+        let (knowledge, opened) = KnowledgeBase::open(
+            db.clone(),
+            bus.clone(),
+            queue.clone(),
+            &config.data_dir,
+            config.extract.clone(),
+        )
+        .await
+        .map_err(|e| StartupError::Knowledge(e.to_string()))?;
         if opened == Opened::Created {
             tracing::info!("search index created; filling it from the stored passages");
         }
@@ -405,7 +426,13 @@ impl Application {
                     .with_state(knowledge.clone()),
             )
             // Every page and server function above is behind the guard; what follows is not.
-            .route_layer(from_fn_with_state(accounts, guard))
+            .route_layer(from_fn_with_state(
+                Guard {
+                    accounts,
+                    proxies: Arc::new(config.trusted_proxies.clone()),
+                },
+                guard,
+            ))
             .route_layer(sessions)
             .route("/api/health", get(health).with_state(system))
             .route(
@@ -420,15 +447,11 @@ impl Application {
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(Extension(audit as Arc<dyn Audit>))
             .layer(from_fn_with_state(allowed_origin, refuse_cross_site))
-            // No address of this dashboard (the setup link carries its token) goes to another
-            // site, and no answer is sniffed into a type it was not sent as.
-            .layer(SetResponseHeaderLayer::overriding(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
+            .layer(from_fn_with_state(
+                SecurityHeaders {
+                    https: config.secure_cookies(),
+                },
+                security_headers::add,
             ))
             .layer(CompressionLayer::new())
             .with_state(state);
@@ -553,6 +576,8 @@ async fn checkpoints(db: DatabaseConnection, mut stop: watch::Receiver<bool>) {
 
 /// How long a delivery status may wait for its message (see `pending_statuses`).
 const PENDING_STATUS_DAYS: i64 = 7;
+/// How long dashboard events are kept for a dashboard catching up (see `db::events::prune`).
+const EVENT_DAYS: i64 = 7;
 
 /// Hourly: drop expired sessions and statuses that never found their message.
 async fn housekeeping(
@@ -572,6 +597,12 @@ async fn housekeeping(
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),
+        }
+        let horizon = chrono::Utc::now() - chrono::Duration::days(EVENT_DAYS);
+        match db::events::prune(&db, horizon).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "old dashboard events dropped"),
+            Err(e) => tracing::warn!(error = %e, "dropping old dashboard events failed"),
         }
         let horizon = chrono::Utc::now() - chrono::Duration::days(PENDING_STATUS_DAYS);
         match db::pending_statuses::prune(&db, horizon).await {

@@ -175,7 +175,74 @@ on_both_engines!(
     an_owner_reply_in_the_window_wins,
     retried_and_duplicate_jobs_never_send_twice,
     stop_opts_out_and_start_opts_back_in,
+    a_message_to_another_number_is_shown_not_answered,
+    a_flood_is_read_only_to_its_latest_messages,
 );
+
+async fn a_message_to_another_number_is_shown_not_answered(engine: Engine) {
+    let s = setup(engine, 0).await;
+    chain(&s, &["main"]).await;
+    let at = chrono::Utc::now().timestamp();
+    // The same WhatsApp Business account, its second number.
+    let body = common::meta::envelope(json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15559990000", "phone_number_id": "999888777666555"},
+        "contacts": [{"profile": {"name": "Ana Souza"}, "wa_id": ANA}],
+        "messages": [text("wamid.other", at, "how much is delivery?")]
+    }));
+    assert_eq!(deliver_json(&s.app, &body).await.status(), 200);
+    settle(&s).await;
+    assert!(
+        sent_texts(&s.graph).is_empty(),
+        "answered from the wrong number"
+    );
+    assert!(s.llm.calls().is_empty());
+    let stored = message::Entity::find()
+        .filter(message::Column::Wamid.eq("wamid.other"))
+        .one(&s.app.db)
+        .await
+        .expect("query")
+        .expect("stored and shown");
+    let note = stored.error_title.unwrap_or_default();
+    assert!(note.contains("+15559990000"), "{note}");
+    // The number this bot answers from is answered as always.
+    customer_writes(&s, "wamid.ours", "how much is delivery?").await;
+    wait_for_sends(&s.graph, 1).await;
+    s.app.stop().await;
+}
+
+async fn a_flood_is_read_only_to_its_latest_messages(engine: Engine) {
+    let s = setup(engine, WIDE_BURST_MS).await;
+    chain(&s, &["main"]).await;
+    let at = chrono::Utc::now().timestamp();
+    let flood: Vec<Value> = (1..=14)
+        .map(|n| {
+            text(
+                &format!("wamid.f{n}"),
+                at,
+                &format!("How much is delivery? ({n}) {}", "x".repeat(300)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        deliver_json(&s.app, &inbound(json!(flood))).await.status(),
+        200
+    );
+    wait_for_sends(&s.graph, 1).await;
+    settle(&s).await;
+    let calls = s.llm.calls();
+    assert_eq!(calls.len(), 1, "one reply for the flood");
+    let asked = calls[0].user();
+    // At most the last 10 messages, and at most 2,000 characters of them: the end.
+    assert!(
+        asked.chars().count() <= 2000,
+        "{} characters",
+        asked.chars().count()
+    );
+    assert!(asked.contains("(14)"), "{asked}");
+    assert!(!asked.contains("(4)"), "{asked}");
+    s.app.stop().await;
+}
 
 async fn answers_from_the_knowledge_base_with_the_active_template(engine: Engine) {
     let s = setup(engine, 0).await;

@@ -9,6 +9,8 @@ on_both_engines!(
     login_logout_and_generic_errors,
     cookies_are_secure_behind_https,
     login_is_throttled_after_five_failures,
+    a_direct_caller_cannot_pick_its_address,
+    two_step_sign_in_asks_for_the_app_code_once,
     change_password_ends_other_sessions,
     session_survives_a_restart,
     admin_variables_create_the_owner_at_boot,
@@ -196,78 +198,106 @@ async fn cookies_are_secure_behind_https(engine: Engine) {
     app.stop().await;
 }
 
+/// A login from `ip` (the test server trusts loopback as a proxy, as a local tunnel is).
+async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
+    let body = json!({"email": email, "password": password});
+    app.call_with(
+        &client(),
+        "/api/auth/login",
+        &[("x-forwarded-for", ip)],
+        body,
+    )
+    .await
+}
+
 async fn login_is_throttled_after_five_failures(engine: Engine) {
     let (app, _db) = spawn_app(engine).await;
     app.setup_owner().await;
-    let browser = client();
+    let attacker = "203.0.113.7";
     for attempt in 1..=5 {
-        let res = app.login_with(&browser, EMAIL, "not the password").await;
+        let res = login_from(&app, attacker, EMAIL, "not the password").await;
         assert_eq!(res.status(), 401, "attempt {attempt}");
     }
-    // Even the right password is refused now: the throttle answers before checking.
-    let res = app.login_with(&browser, EMAIL, PASSWORD).await;
+    // Even the right password is refused from that address now: the throttle answers first,
+    // with a short delay that grows with each further attempt, not a 15-minute lock.
+    let res = login_from(&app, attacker, EMAIL, PASSWORD).await;
     assert_eq!(res.status(), 429);
     let retry_after: u64 = res.headers()["retry-after"]
         .to_str()
         .expect("header")
         .parse()
         .expect("seconds");
-    assert!((800..=900).contains(&retry_after), "{retry_after}");
+    assert!((1..=30).contains(&retry_after), "{retry_after}");
     let body = json(res).await;
     assert_eq!(body["error"], "too_many_requests");
     assert!(
         body["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("15 minutes"),
+            .contains("seconds"),
         "{body}"
     );
 
-    // Per IP too: the same client guessing at other emails is throttled.
-    let res = app
-        .login_with(&browser, "someone@example.com", "whatever pass")
-        .await;
-    assert_eq!(res.status(), 429);
+    // The owner, from their own address, is not locked out by a stranger's guesses.
+    assert_eq!(
+        login_from(&app, "198.51.100.20", EMAIL, PASSWORD)
+            .await
+            .status(),
+        200
+    );
 
-    // From another address the email is still throttled…
-    let from = |ip: &'static str, email: &str, password: &str| {
-        let body = json!({"email": email, "password": password});
-        let (app, browser) = (&app, &browser);
-        async move {
-            let forwarded = [("x-forwarded-for", ip)];
-            app.call_with(browser, "/api/auth/login", &forwarded, body)
-                .await
-        }
-    };
-    let elsewhere = |password: &str| from("203.0.113.7", EMAIL, password);
-    assert_eq!(elsewhere(PASSWORD).await.status(), 429);
-    // …until the owner resets the password, which forgives the email's failures.
+    // Parallel guesses cannot all pass a check none of them has counted yet: at most five
+    // of 40 reach the password check.
+    let flood = futures::future::join_all(
+        (0..40).map(|_| login_from(&app, "198.51.100.66", EMAIL, "parallel guess")),
+    )
+    .await;
+    let checked = flood.iter().filter(|r| r.status() == 401).count();
+    let throttled = flood.iter().filter(|r| r.status() == 429).count();
+    assert!(checked <= 5, "{checked} guesses reached the password check");
+    assert_eq!(checked + throttled, 40);
+
+    // One address trying many accounts is throttled too, whatever the emails.
+    let roamer = "198.51.100.99";
+    for n in 0..20 {
+        let res = login_from(&app, roamer, &format!("guess{n}@example.com"), "a guess").await;
+        assert_eq!(res.status(), 401, "guess {n}");
+    }
+    assert_eq!(
+        login_from(&app, roamer, "guess99@example.com", "a guess")
+            .await
+            .status(),
+        429
+    );
+
+    // A reset on the server forgives every attempt at the email.
     let accounts = replydesk::services::accounts::AccountsService::new(app.db.clone());
     accounts
         .reset_password(EMAIL, secrecy::SecretString::from("brand new password"))
         .await
         .expect("reset");
-    assert_eq!(elsewhere("brand new password").await.status(), 200);
+    assert_eq!(
+        login_from(&app, attacker, EMAIL, "brand new password")
+            .await
+            .status(),
+        200
+    );
+    app.stop().await;
+}
 
-    // A successful login forgives the email, not the address: two slips and a login, then
-    // three guesses at another account from the same address, and the address is throttled.
-    let from_third = |email: &str, password: &str| from("198.51.100.9", email, password);
-    for _ in 0..2 {
-        assert_eq!(
-            from_third(EMAIL, "a slip of the finger").await.status(),
-            401
-        );
-    }
-    assert_eq!(from_third(EMAIL, "brand new password").await.status(), 200);
-    for _ in 0..3 {
-        let res = from_third("someone@example.com", "a guess").await;
+async fn a_direct_caller_cannot_pick_its_address(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let mut config = db.config();
+    config.trusted_proxies = replydesk::auth::client_address::TrustedProxies::none();
+    let app = TestApp::start(config).await;
+    app.setup_owner().await;
+    // A new X-Forwarded-For on every guess: the server counts the real peer all the same.
+    for n in 0..5 {
+        let res = login_from(&app, &format!("198.51.100.{n}"), EMAIL, "guess").await;
         assert_eq!(res.status(), 401);
     }
-    let res = from_third("someone@example.com", "a guess").await;
+    let res = login_from(&app, "198.51.100.200", EMAIL, "guess").await;
     assert_eq!(res.status(), 429);
-    // The owner's email itself was forgiven, but the address it comes from is not.
-    assert_eq!(from_third(EMAIL, "brand new password").await.status(), 429);
-    assert_eq!(elsewhere("brand new password").await.status(), 200);
     app.stop().await;
 }
 
@@ -509,5 +539,77 @@ async fn bad_requests_get_clear_4xx(engine: Engine) {
 
     // And after all that the server is still serving.
     assert_eq!(app.get("/api/health").await.status(), 200);
+    app.stop().await;
+}
+
+async fn two_step_sign_in_asks_for_the_app_code_once(engine: Engine) {
+    let (app, _db) = spawn_app(engine).await;
+    app.setup_owner().await;
+    let setup = json(app.post("/api/auth/two-factor/setup", json!({})).await).await;
+    let secret = setup["secret"].as_str().expect("secret").to_owned();
+    assert!(setup["otpauth_url"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("otpauth://totp/Replydesk:"));
+    assert!(setup["qr_image"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("data:image/svg+xml;base64,"));
+
+    // Turning it on needs the app's current code and the password.
+    let enable = |code: String, password: &str| {
+        let body = json!({"secret": secret, "code": code, "password": password});
+        let app = &app;
+        async move { app.post("/api/auth/two-factor/enable", body).await }
+    };
+    let now = common::unix_now();
+    let wrong_code = enable("000000".into(), PASSWORD).await;
+    assert_eq!(wrong_code.status(), 400);
+    assert_eq!(json(wrong_code).await["field"], "code");
+    let wrong_password = enable(common::totp_code(&secret, now), "not my password").await;
+    assert_eq!(json(wrong_password).await["field"], "password");
+    let res = enable(common::totp_code(&secret, now), PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let recovery: Vec<String> = serde_json::from_value(json(res).await).expect("codes");
+    assert_eq!(recovery.len(), 10);
+    let state = json(app.post("/api/auth/state", json!({})).await).await;
+    assert_eq!(state["owner"]["two_factor"], true);
+
+    let login = |code: Option<String>| {
+        let body = json!({"email": EMAIL, "password": PASSWORD, "code": code});
+        let app = &app;
+        async move { app.call(&client(), "/api/auth/login", body).await }
+    };
+    // The password alone is not enough.
+    let res = login(None).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(json(res).await["field"], "code");
+    assert_eq!(login(Some("123 456".into())).await.status(), 400);
+    // The app's next code (this step's was spent turning it on) signs in, once.
+    let next = common::totp_code(&secret, now + 30);
+    assert_eq!(login(Some(next.clone())).await.status(), 200);
+    let replay = login(Some(next)).await;
+    assert_eq!(replay.status(), 400, "a code is taken once");
+    // A recovery code signs in once, however it is typed.
+    let typed = recovery[0].to_uppercase().replace('-', " ");
+    assert_eq!(login(Some(typed.clone())).await.status(), 200);
+    assert_eq!(login(Some(typed)).await.status(), 400);
+
+    // Off again with the password; then the password alone signs in.
+    let res = app
+        .post(
+            "/api/auth/two-factor/disable",
+            json!({"password": "wrong one"}),
+        )
+        .await;
+    assert_eq!(json(res).await["field"], "password");
+    let res = app
+        .post(
+            "/api/auth/two-factor/disable",
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(login(None).await.status(), 200);
     app.stop().await;
 }

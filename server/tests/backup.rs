@@ -275,3 +275,65 @@ async fn a_broken_or_foreign_file_changes_nothing() {
     assert!(err.to_string().contains("no manifest"), "{err}");
     db.close().await.expect("close");
 }
+
+/// A backup is a file from outside: rows naming files outside the data folder (a document's
+/// storage key `../../secret.key`, which the dashboard would serve and delete) refuse the whole
+/// restore, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_naming_files_outside_the_data_folder_is_refused() {
+    use std::io::{Read, Write};
+
+    let graph = FakeGraph::start().await;
+    let source = TestDb::new(Engine::Sqlite).await;
+    let app = populated(&source, &graph).await;
+    let work = tempfile::tempdir().expect("temp dir");
+    let honest = work.path().join("honest.zip");
+    let res = app.get("/api/settings/backup").await;
+    std::fs::write(&honest, res.bytes().await.expect("backup")).expect("write");
+    app.stop().await;
+
+    // The same backup with one document's storage key pointing out of the data folder.
+    let crafted = work.path().join("crafted.zip");
+    {
+        let mut reader =
+            zip::ZipArchive::new(std::fs::File::open(&honest).expect("open")).expect("zip");
+        let mut writer = zip::ZipWriter::new(std::fs::File::create(&crafted).expect("create"));
+        for i in 0..reader.len() {
+            let mut entry = reader.by_index(i).expect("entry");
+            let name = entry.name().expect("entry name").to_string();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).expect("read");
+            if name == "tables/documents.jsonl" {
+                let text = String::from_utf8(bytes).expect("utf-8");
+                let key = text
+                    .split("\"storage_key\":\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .expect("a storage key")
+                    .to_owned();
+                bytes = text.replacen(&key, "../../secret.key", 1).into_bytes();
+            }
+            writer
+                .start_file(name, zip::write::SimpleFileOptions::default())
+                .expect("entry");
+            writer.write_all(&bytes).expect("write");
+        }
+        writer.finish().expect("finish");
+    }
+    let target = TestDb::new(Engine::Sqlite).await;
+    let db = target.connect().await;
+    let err = backup::restore(&db, target.data_dir.path(), &crafted, false)
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("outside the knowledge folder"),
+        "{err}"
+    );
+    use sea_orm::PaginatorTrait;
+    let documents = replydesk::db::entities::document::Entity::find()
+        .count(&db)
+        .await
+        .expect("count");
+    assert_eq!(documents, 0, "nothing of the refused backup was kept");
+    db.close().await.expect("close");
+}

@@ -116,6 +116,22 @@ async fn migrate_setup_token_and_reset_password(engine: Engine) {
         stderr(&output)
     );
 
+    // Two-step sign-in on, and the phone lost: a reset on the server turns it off too.
+    let owner = accounts
+        .login(EMAIL, PASSWORD, None, "127.0.0.1")
+        .await
+        .expect("login");
+    let setup = accounts.two_factor_setup(owner.id).await.expect("setup");
+    let code = common::totp_code(&setup.secret, common::unix_now());
+    accounts
+        .enable_two_factor(owner.id, &setup.secret, &code, PASSWORD)
+        .await
+        .expect("two-step sign-in on");
+    assert!(accounts
+        .login(EMAIL, PASSWORD, None, "127.0.0.1")
+        .await
+        .is_err());
+
     // A password from standard input.
     let output = replydesk(
         &vars,
@@ -124,10 +140,13 @@ async fn migrate_setup_token_and_reset_password(engine: Engine) {
     );
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(accounts
-        .login(EMAIL, "a fresh password 42", "127.0.0.1")
+        .login(EMAIL, "a fresh password 42", None, "127.0.0.1")
         .await
         .is_ok());
-    assert!(accounts.login(EMAIL, PASSWORD, "127.0.0.1").await.is_err());
+    assert!(accounts
+        .login(EMAIL, PASSWORD, None, "127.0.0.1")
+        .await
+        .is_err());
 
     // None given: one is generated and printed.
     let output = replydesk(&vars, &["reset-password", "--email", EMAIL], "");
@@ -138,7 +157,10 @@ async fn migrate_setup_token_and_reset_password(engine: Engine) {
         .find_map(|l| l.strip_prefix(&format!("New password for {EMAIL}: ")))
         .expect("generated password printed")
         .to_owned();
-    assert!(accounts.login(EMAIL, &generated, "127.0.0.1").await.is_ok());
+    assert!(accounts
+        .login(EMAIL, &generated, None, "127.0.0.1")
+        .await
+        .is_ok());
 
     // Unknown owner and too-short password are refused with a reason.
     let output = replydesk(

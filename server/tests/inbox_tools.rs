@@ -404,6 +404,29 @@ async fn export_and_erase(engine: Engine) {
         .await;
     assert_eq!(res.status(), 401);
 
+    // A hand-off reason about Ana in the event log (what the dashboard is pushed), and one
+    // about Bruno.
+    {
+        use sea_orm::TransactionTrait;
+        let txn = app.db.begin().await.expect("begin");
+        replydesk::db::events::record(
+            &txn,
+            [
+                (ana, "Ana's private complaint"),
+                (bruno, "Bruno asked for a person"),
+            ]
+            .into_iter()
+            .map(|(id, reason)| app::model::Change::HandoffRequested {
+                conversation_id: id as i32,
+                reason: reason.to_owned(),
+            })
+            .collect(),
+        )
+        .await
+        .expect("record");
+        txn.commit().await.expect("commit");
+    }
+
     // Erase Ana: her rows and her file are gone; Bruno is untouched.
     let ana_customer = conversation::Entity::find_by_id(ana as i32)
         .one(&app.db)
@@ -440,6 +463,30 @@ async fn export_and_erase(engine: Engine) {
         .expect("count");
     assert_eq!(usage, 0);
     assert!(!file.exists(), "the photo is deleted from the media folder");
+    let events: Vec<String> = replydesk::db::entities::event::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.payload)
+        .collect();
+    assert!(
+        !events.iter().any(|p| p.contains("Ana's private complaint")),
+        "an erased customer's hand-off reason outlives her: {events:?}"
+    );
+    assert!(events
+        .iter()
+        .any(|p| p.contains("Bruno asked for a person")));
+    // Old events are dropped by housekeeping; recent ones stay.
+    let dropped = replydesk::db::events::prune(&app.db, Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .expect("prune");
+    assert!(dropped >= 1);
+    let kept = replydesk::db::entities::event::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(kept, 0);
     let res = app
         .get(&format!(
             "/api/inbox/conversations/{ana}/export?format=json"

@@ -31,7 +31,107 @@ on_both_engines!(
     a_crashed_worker_job_is_resumed,
     dedupe_keys_make_enqueue_idempotent,
     worker_runs_handlers_until_shutdown,
+    a_running_job_renews_its_claim,
+    claims_left_by_a_crash_are_released_at_boot_on_sqlite,
 );
+
+async fn locked_until(queue: &Queue, id: i32) -> Option<chrono::DateTime<chrono::Utc>> {
+    queue
+        .get(id)
+        .await
+        .expect("get")
+        .and_then(|row| row.locked_until)
+}
+
+/// The heartbeat: a job that runs longer than its lease keeps its claim (no other worker
+/// takes it over), so the lease can be short and a crash is recovered from quickly.
+async fn a_running_job_renews_its_claim(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let config = JobsConfig {
+        lease: Duration::from_secs(3),
+        ..fast_jobs()
+    };
+    let queue = Queue::new(db.connect().await, config.clone());
+    let release = Arc::new(tokio::sync::Notify::new());
+    let runs = Arc::new(AtomicUsize::new(0));
+    let mut worker = Worker::new(queue.clone(), "steady");
+    {
+        let (release, runs) = (release.clone(), runs.clone());
+        worker.register(move |_: Ping, _| {
+            let (release, runs) = (release.clone(), runs.clone());
+            async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                release.notified().await;
+                Ok(())
+            }
+        });
+    }
+    let (stop, stopped) = watch::channel(false);
+    let mut running = worker.spawn(stopped);
+    let id = queue
+        .enqueue(queue.connection(), &Ping { n: 1 }, Enqueue::default())
+        .await
+        .expect("enqueue")
+        .expect("id");
+    let first = common::eventually("the job to be claimed", || async {
+        locked_until(&queue, id).await
+    })
+    .await;
+    let renewed = common::eventually("the claim to be renewed", || async {
+        locked_until(&queue, id).await.filter(|at| *at > first)
+    })
+    .await;
+    assert!(renewed > first);
+    // Another process finds nothing to take over while the job runs.
+    let other = Queue::new(db.connect().await, config);
+    assert!(other
+        .claim("other", &[Ping::KIND])
+        .await
+        .expect("claim")
+        .is_none());
+    release.notify_one();
+    common::eventually("the job to finish", || async {
+        let row = queue.get(id).await.expect("get").expect("row");
+        (row.status == status::DONE).then_some(())
+    })
+    .await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "run once, never taken over");
+    stop.send(true).expect("stop");
+    while running.join_next().await.is_some() {}
+}
+
+async fn claims_left_by_a_crash_are_released_at_boot_on_sqlite(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let crashed = Queue::new(db.connect().await, slow_clock_jobs());
+    let id = crashed
+        .enqueue(crashed.connection(), &Ping { n: 9 }, Enqueue::default())
+        .await
+        .expect("enqueue")
+        .expect("id");
+    crashed
+        .claim("killed-process", &[Ping::KIND])
+        .await
+        .expect("claim")
+        .expect("job");
+    drop(crashed);
+    // The next server on the same database.
+    let app = common::TestApp::start(db.config()).await;
+    let row = app_queue(&app).get(id).await.expect("get").expect("row");
+    match engine {
+        // One process per SQLite file: the claim was the dead process's, freed at once.
+        Engine::Sqlite => {
+            assert_eq!(row.status, status::QUEUED);
+            assert_eq!(row.locked_by, None);
+        }
+        // PostgreSQL may have other live replicas: only the (short) lease frees it.
+        Engine::Postgres => assert_eq!(row.locked_by.as_deref(), Some("killed-process")),
+    }
+    app.stop().await;
+}
+
+fn app_queue(app: &common::TestApp) -> Queue {
+    Queue::new(app.db.clone(), fast_jobs())
+}
 
 async fn each_job_is_claimed_once_under_concurrency(engine: Engine) {
     let db = TestDb::new(engine).await;

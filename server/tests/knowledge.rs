@@ -307,6 +307,21 @@ async fn hostile_files_get_clear_errors_and_leave_nothing(engine: Engine) {
             415,
             "not a Word document",
         ),
+        // A program in disguise, refused by its name whatever it holds.
+        (
+            "menu.pdf.exe",
+            b"%PDF-1.4 looks fine".to_vec(),
+            415,
+            "ends in .exe",
+        ),
+        // Names that promise what the content is not.
+        (
+            "prices.docx",
+            b"Rioja 28 euros".to_vec(),
+            415,
+            "named as a Word document",
+        ),
+        ("menu.pdf", b"just words".to_vec(), 415, "named as a PDF"),
     ];
     for (name, bytes, status, says) in refusals {
         let res = upload(&app, name, bytes).await;
@@ -342,7 +357,33 @@ async fn hostile_files_get_clear_errors_and_leave_nothing(engine: Engine) {
         .await
         .expect("request");
     assert_eq!(res.status(), 413);
+    // One byte over, sent whole: the client gets to read the answer, not a reset connection.
+    let res = upload(&app, "one-too-many.txt", vec![b'c'; 10 * 1024 * 1024 + 1]).await;
+    assert_eq!(res.status(), 413);
+    let body = json(res).await;
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("larger than 10 MB"),
+        "{body}"
+    );
     assert_eq!(files_in(&stored), 0, "refused uploads left files behind");
+
+    // Accepted although odd: a name of 255 bytes (what a file system allows), and a saved
+    // terminal log with colour codes, read without them.
+    let long_name = format!("{}.txt", "ñ".repeat(125));
+    assert_eq!(long_name.len(), 254);
+    let id = accepted(&app, &long_name, b"Long names are fine.".to_vec()).await;
+    ready(&app, id).await;
+    let log = "\u{1b}[1;32mDelivery\u{1b}[0m runs every Thursday\n".repeat(3);
+    let id = accepted(&app, "deliveries.txt", log.into_bytes()).await;
+    let detail = ready(&app, id).await;
+    let text = detail["passages"][0]["content"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(text.contains("Delivery runs every Thursday"), "{detail}");
+    assert!(!text.contains("[1;32m"), "{text}");
 
     // Accepted, then failed by extraction with the reason shown.
     let truncated = accepted(&app, "truncated.pdf", menu[..menu.len() * 3 / 5].to_vec()).await;

@@ -73,8 +73,52 @@ async fn media_is_downloaded_checked_and_served_to_the_owner(engine: Engine) {
 
     let res = app.get(&format!("/api/media/{id}")).await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-type"], "audio/ogg; codecs=opus");
+    // A voice note plays inline, in a sandbox: nothing in it can run as the owner.
+    assert_eq!(res.headers()["content-type"], "audio/ogg");
+    assert_eq!(res.headers()["content-disposition"], "inline");
+    assert!(res.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .starts_with("sandbox"));
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert_eq!(&res.bytes().await.expect("bytes")[..], FILE);
+
+    // A customer's HTML or SVG "document" (the type is whatever Meta reports) is never a page
+    // on the dashboard's origin: it downloads, as bytes.
+    for reported in [
+        "text/html",
+        "image/svg+xml",
+        "application/xhtml+xml",
+        "text/html; charset=utf-8",
+    ] {
+        message::Entity::update_many()
+            .col_expr(
+                message::Column::MediaMime,
+                sea_orm::sea_query::Expr::value(reported),
+            )
+            .filter(message::Column::Id.eq(id))
+            .exec(&app.db)
+            .await
+            .expect("update");
+        let res = app.get(&format!("/api/media/{id}")).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/octet-stream",
+            "{reported}"
+        );
+        let disposition = res.headers()["content-disposition"]
+            .to_str()
+            .expect("header");
+        assert!(
+            disposition.starts_with("attachment;"),
+            "{reported}: {disposition}"
+        );
+        assert!(
+            disposition.contains(&format!("whatsapp-file-{id}.ogg")),
+            "{disposition}"
+        );
+    }
     // Only for the owner.
     assert_eq!(
         app.get_as(&client(), &format!("/api/media/{id}"))
@@ -119,11 +163,33 @@ async fn expired_urls_and_oversize_files(engine: Engine) {
 
     // Larger than the configured cap: failed for good, with the reason on the message.
     let mut config = common::connected(&db, &graph);
-    config.whatsapp.media_max_bytes = 10;
+    config.whatsapp.media.file_bytes = 10;
     let app = TestApp::start(config).await;
     let id = voice_note(&app, "wamid.huge").await;
     let stored = media_settled(&app, id).await;
     assert_eq!(stored.media_status.as_deref(), Some("failed"));
     assert!(stored.error_title.unwrap_or_default().contains("limit"));
     app.stop().await;
+
+    // The customer's files already fill their share, then everyone's: skipped with a note,
+    // and Meta is not even asked.
+    for (limit, says) in [
+        ("customer", "WHATSAPP_MEDIA_PER_CUSTOMER_MB"),
+        ("total", "WHATSAPP_MEDIA_TOTAL_MB"),
+    ] {
+        let mut config = common::connected(&db, &graph);
+        match limit {
+            "customer" => config.whatsapp.media.customer_bytes = 1,
+            _ => config.whatsapp.media.total_bytes = 1,
+        }
+        let app = TestApp::start(config).await;
+        let asked = graph.requests().len();
+        let id = voice_note(&app, &format!("wamid.quota.{limit}")).await;
+        let stored = media_settled(&app, id).await;
+        assert_eq!(stored.media_status.as_deref(), Some("failed"));
+        let note = stored.error_title.unwrap_or_default();
+        assert!(note.contains(says), "{limit}: {note}");
+        assert_eq!(graph.requests().len(), asked, "{limit}: Meta was asked");
+        app.stop().await;
+    }
 }

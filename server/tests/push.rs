@@ -80,10 +80,37 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// Reads until the server closes the stream (a guard of 30 s against hanging, not a
+    /// speed check).
+    async fn closes(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => panic!("the stream is still open"),
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None) | Err(_)) => return,
+            }
+        }
+    }
+}
+
 on_both_engines!(
     a_reconnect_resumes_without_loss_or_repeats,
-    the_stream_needs_the_owner
+    the_stream_needs_the_owner,
+    a_stream_ends_with_its_session
 );
+
+/// Logging out (or a password change elsewhere) closes the dashboards' open streams: the
+/// changes of a signed-out session stop flowing.
+async fn a_stream_ends_with_its_session(engine: Engine) {
+    let (app, _db) = spawn(engine).await;
+    app.setup_owner().await;
+    let mut stream = Stream::open(&app, None).await;
+    assert_eq!(app.post("/api/auth/logout", json!({})).await.status(), 200);
+    stream.closes().await;
+    app.stop().await;
+}
 
 /// A `replydesk serve` process of its own, killed when dropped.
 struct Replica {

@@ -44,7 +44,67 @@ on_both_engines!(
     whatsapp_from_the_dashboard,
     the_environment_wins_field_by_field,
     profile_limits_retention_and_provider_tests,
+    environment_keys_never_leave_for_another_address,
 );
+
+async fn environment_keys_never_leave_for_another_address(engine: Engine) {
+    let llm = FakeLlm::start().await;
+    llm.always("collector", Script::Answer("thanks for the key".into()));
+    let db = TestDb::new(engine).await;
+    let mut config = db.config();
+    config.ai.openai_api_key = Some(SecretString::from("sk-env-openai-secret".to_owned()));
+    config.ai.llm_base_url = Some(url::Url::parse(&llm.base("home")).expect("url"));
+    config.ai.llm_api_key = Some(SecretString::from("env-custom-secret".to_owned()));
+    config.ai.llm_model = Some("home-model".to_owned());
+    let app = TestApp::start(config).await;
+    app.setup_owner().await;
+
+    // An OpenAI link pointed elsewhere does not take OPENAI_API_KEY along: it needs its own.
+    let res = app
+        .post(
+            "/api/ai/test",
+            json!({"provider": {"kind": "openai", "base_url": llm.base("collector"), "model": "gpt-4o-mini"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(json(res).await["field"], "api_key");
+    // A custom endpoint other than LLM_BASE_URL is called without LLM_API_KEY.
+    let res = app
+        .post(
+            "/api/ai/test",
+            json!({"provider": {"kind": "custom", "base_url": llm.base("collector"), "model": "m"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let calls = llm.calls();
+    assert!(!calls.is_empty(), "the custom endpoint was called");
+    for call in &calls {
+        let sent = call.authorization.clone().unwrap_or_default();
+        assert!(
+            !sent.contains("sk-env-openai-secret") && !sent.contains("env-custom-secret"),
+            "{}: {sent}",
+            call.provider
+        );
+    }
+    // LLM_BASE_URL itself still gets its key.
+    let res = app
+        .post(
+            "/api/ai/test",
+            json!({"provider": {"kind": "custom", "base_url": llm.base("home"), "model": "home-model"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let home = llm
+        .calls()
+        .into_iter()
+        .rfind(|c| c.provider == "home")
+        .expect("home called");
+    assert_eq!(
+        home.authorization.as_deref(),
+        Some("Bearer env-custom-secret")
+    );
+    app.stop().await;
+}
 
 async fn whatsapp_from_the_dashboard(engine: Engine) {
     let graph = FakeGraph::start().await;

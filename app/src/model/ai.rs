@@ -165,6 +165,11 @@ pub struct ProviderInput {
 pub struct AiBehaviour {
     /// Messages a customer sends within this many milliseconds get one reply.
     pub burst_ms: u32,
+    /// A reply reads at most this many of the burst's latest messages…
+    pub burst_messages: u32,
+    /// …and at most this many of their latest characters (a customer's flood neither fills
+    /// the prompt nor the bill).
+    pub burst_chars: u32,
     /// Earlier messages given to the model.
     pub history_messages: u32,
     /// Passages given to the model, at most this many tokens (about 4 characters each).
@@ -200,6 +205,8 @@ impl Default for AiBehaviour {
         let words = |list: &[&str]| list.iter().map(|w| (*w).to_owned()).collect();
         Self {
             burst_ms: 2000,
+            burst_messages: 10,
+            burst_chars: 2000,
             history_messages: 10,
             context_tokens: 1500,
             call_timeout_secs: 20,

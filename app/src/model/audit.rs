@@ -7,6 +7,8 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("signed_in", "Signed in"),
     ("signed_out", "Signed out"),
     ("password_changed", "Password changed"),
+    ("two_factor_enabled", "Two-step sign-in turned on"),
+    ("two_factor_disabled", "Two-step sign-in turned off"),
     ("settings_changed", "Settings changed"),
     ("document_uploaded", "Document uploaded"),
     ("document_replaced", "Document replaced"),

@@ -20,6 +20,21 @@ pub type OwnerId = i32;
 pub struct OwnerView {
     pub id: OwnerId,
     pub email: String,
+    /// Whether logging in also asks for a code from an authenticator app.
+    #[serde(default)]
+    pub two_factor: bool,
+}
+
+/// A new authenticator key, shown while two-step sign-in is being turned on (it is stored
+/// only once a code from the app proves it was added).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorSetup {
+    /// The key in base32, for apps that cannot scan.
+    pub secret: String,
+    /// The `otpauth://` address the QR code holds.
+    pub otpauth_url: String,
+    /// The QR code, an SVG as a `data:` URL.
+    pub qr_image: String,
 }
 
 /// What the dashboard needs to know before it can show anything.

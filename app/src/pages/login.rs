@@ -14,8 +14,17 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
     let login = ServerAction::<Login>::new();
     let errors = action_errors(login);
+    // Two-step sign-in: the server asks for the code (an error about the field "code") once
+    // the password is right; from then on the form shows the field.
+    let asks_code = RwSignal::new(false);
+    Effect::new(move |_| {
+        if errors.get().and_then(|e| e.field).as_deref() == Some("code") {
+            asks_code.set(true);
+        }
+    });
 
     Effect::new(move |_| {
         if let Some(Ok(_)) = login.value().get() {
@@ -26,9 +35,11 @@ pub fn LoginPage() -> impl IntoView {
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let typed = code.get_untracked();
         login.dispatch(Login {
             email: email.get_untracked(),
             password: password.get_untracked(),
+            code: (!typed.trim().is_empty()).then_some(typed),
         });
     };
 
@@ -47,6 +58,15 @@ pub fn LoginPage() -> impl IntoView {
                     value=password
                     errors
                 />
+                <Show when=move || asks_code.get()>
+                    <Field
+                        label="Code from your authenticator app (or a recovery code)"
+                        name="code"
+                        autocomplete="one-time-code"
+                        value=code
+                        errors
+                    />
+                </Show>
                 <SubmitButton label="Log in" busy_label="Logging in…" pending=login.pending() />
                 <p class="auth-help">
                     "Locked out? Run " <code>"replydesk reset-password --email you@example.com"</code>

@@ -240,6 +240,8 @@ pub fn behaviour(b: &AiBehaviour) -> Result<AiBehaviour, AppError> {
     }
     Ok(AiBehaviour {
         burst_ms: within("burst_ms", b.burst_ms, 0..=30_000)?,
+        burst_messages: within("burst_messages", b.burst_messages, 1..=50)?,
+        burst_chars: within("burst_chars", b.burst_chars, 100..=20_000)?,
         history_messages: within("history_messages", b.history_messages, 0..=50)?,
         context_tokens: within("context_tokens", b.context_tokens, 100..=16_000)?,
         call_timeout_secs,

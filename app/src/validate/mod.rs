@@ -156,12 +156,16 @@ pub fn password_strength(password: &str) -> Strength {
 }
 
 /// Where to go after login: only a path on this site (never `//evil.example` or a full URL).
+/// Browsers drop tabs and line breaks from addresses and read a backslash as `/`, so a path with any
+/// control character, whitespace or backslash is refused: `/\t/evil.example` is not local.
 pub fn local_redirect(next: Option<&str>) -> String {
     match next {
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
-                && !path.starts_with("/\\")
+                && !path
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
                 && !path.starts_with("/login")
                 && !path.starts_with("/setup") =>
         {
@@ -341,6 +345,11 @@ mod tests {
     fn redirects_stay_local() {
         assert_eq!(local_redirect(Some("/account")), "/account");
         assert_eq!(local_redirect(Some("//evil.example")), "/");
+        assert_eq!(local_redirect(Some("/\t/evil.example")), "/");
+        assert_eq!(local_redirect(Some("/\n/evil.example")), "/");
+        assert_eq!(local_redirect(Some("/ /evil.example")), "/");
+        assert_eq!(local_redirect(Some("/\\evil.example")), "/");
+        assert_eq!(local_redirect(Some("/inbox?q=a%20b")), "/inbox?q=a%20b");
         assert_eq!(local_redirect(Some("https://evil.example")), "/");
         assert_eq!(local_redirect(Some("/login?next=/")), "/");
         assert_eq!(local_redirect(None), "/");

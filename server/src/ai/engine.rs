@@ -462,9 +462,15 @@ impl Engine {
             Some(fresh) if fresh.replied_through < job.message_id => fresh,
             _ => return Ok(()),
         };
-        let burst = messages::inbound_between(&i.db, conv.id, conv.replied_through, job.message_id)
-            .await
-            .map_err(EngineError::from)?;
+        let burst = messages::latest_inbound_between(
+            &i.db,
+            conv.id,
+            conv.replied_through,
+            job.message_id,
+            u64::from(behaviour.burst_messages.max(1)),
+        )
+        .await
+        .map_err(EngineError::from)?;
         let last = burst.last().map(|m| m.body.as_str()).unwrap_or_default();
         match classify(last, &behaviour) {
             Intent::OptOut => {
@@ -480,12 +486,15 @@ impl Engine {
         if customer.opted_out_at.is_some() || !ai_may_answer(&conv, now) {
             return Ok(());
         }
-        let text = burst
-            .iter()
-            .map(|m| m.body.trim())
-            .filter(|b| !b.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = latest_chars(
+            &burst
+                .iter()
+                .map(|m| m.body.trim())
+                .filter(|b| !b.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            behaviour.burst_chars as usize,
+        );
         if text.is_empty() {
             return Ok(()); // a sticker or a photo alone: nothing to answer
         }
@@ -791,4 +800,21 @@ pub async fn active_template(db: &DatabaseConnection) -> Result<(String, bool), 
         .await?
         .map(|t| (t.body, t.knowledge_only))
         .unwrap_or_default())
+}
+
+/// The last `max` characters of `text` (whole characters; the latest words matter most).
+fn latest_chars(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    text.chars().skip(count.saturating_sub(max)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_flood_is_cut_to_its_latest_characters() {
+        assert_eq!(super::latest_chars("¿dónde?", 3), "de?");
+        assert_eq!(super::latest_chars("hi", 10), "hi");
+        let flood = "a".repeat(100_000) + "where are you?";
+        assert_eq!(super::latest_chars(&flood, 14), "where are you?");
+    }
 }

@@ -6,6 +6,7 @@ use app::model::{AiBehaviour, ModelPrice, ProviderView};
 use sea_orm::{ConnectionTrait, DbErr};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 use super::pricing;
 use super::provider::{default_base_url, Link};
@@ -61,21 +62,51 @@ pub async fn stored_chain(db: &impl ConnectionTrait) -> Result<Vec<StoredLink>, 
     Ok(load(db, CHAIN).await?.unwrap_or_default())
 }
 
-/// The environment's key for a kind of provider.
-fn env_key<'a>(env: &'a AiConfig, kind: &str) -> Option<&'a SecretString> {
-    match kind {
-        "openrouter" => env.openrouter_api_key.as_ref(),
-        "openai" => env.openai_api_key.as_ref(),
-        "anthropic" => env.anthropic_api_key.as_ref(),
-        _ => env.llm_api_key.as_ref(),
-    }
+/// The environment's key for a link — only toward the address it was issued for: the
+/// provider's own API, or `LLM_BASE_URL` for `custom`. A base URL typed in the dashboard (or
+/// sent to `/api/ai/test`) never carries a key it was not given with.
+fn env_key<'a>(env: &'a AiConfig, kind: &str, base_url: Option<&str>) -> Option<&'a SecretString> {
+    let (key, home) = match kind {
+        "openrouter" => (env.openrouter_api_key.as_ref(), default_base_url(kind)),
+        "openai" => (env.openai_api_key.as_ref(), default_base_url(kind)),
+        "anthropic" => (env.anthropic_api_key.as_ref(), default_base_url(kind)),
+        _ => (
+            env.llm_api_key.as_ref(),
+            env.llm_base_url.as_ref().map(Url::as_str),
+        ),
+    };
+    let goes_home = match (base_url, home) {
+        // A hosted provider's link without an address goes to the provider's own API; a
+        // custom one without an address goes nowhere.
+        (None, Some(_)) => kind != "custom",
+        (Some(url), Some(home)) => same_address(url, home),
+        (_, None) => false,
+    };
+    key.filter(|_| goes_home)
+}
+
+/// Whether two base URLs name the same endpoint (scheme, host, port and path; a trailing
+/// slash and letter case in the host do not matter).
+fn same_address(a: &str, b: &str) -> bool {
+    let parts = |url: &str| {
+        Url::parse(url).ok().map(|u| {
+            (
+                u.scheme().to_owned(),
+                u.host_str().map(str::to_owned),
+                u.port_or_known_default(),
+                u.path().trim_end_matches('/').to_owned(),
+                u.query().map(str::to_owned),
+            )
+        })
+    };
+    matches!((parts(a), parts(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// The providers the environment configures, in the order they are tried.
 pub fn environment_chain(env: &AiConfig) -> Vec<StoredLink> {
     let mut chain = Vec::new();
     for kind in ["openrouter", "openai", "anthropic"] {
-        if env_key(env, kind).is_some() {
+        if env_key(env, kind, None).is_some() {
             chain.push(StoredLink {
                 kind: kind.to_owned(),
                 base_url: None,
@@ -99,7 +130,7 @@ pub fn environment_chain(env: &AiConfig) -> Vec<StoredLink> {
 fn key_source(link: &StoredLink, env: &AiConfig) -> &'static str {
     if link.sealed_key.is_some() {
         "dashboard"
-    } else if env_key(env, &link.kind).is_some() {
+    } else if env_key(env, &link.kind, link.base_url.as_deref()).is_some() {
         "environment"
     } else {
         "none"
@@ -129,7 +160,7 @@ pub fn resolve(link: &StoredLink, env: &AiConfig, sealer: &Sealer) -> Option<Lin
                 return None;
             }
         },
-        None => env_key(env, &link.kind).cloned(),
+        None => env_key(env, &link.kind, link.base_url.as_deref()).cloned(),
     };
     if api_key.is_none() && link.kind != "custom" {
         return None;
@@ -162,4 +193,62 @@ pub async fn effective_chain(
         .iter()
         .filter_map(|link| resolve(link, env, sealer))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn env() -> AiConfig {
+        AiConfig {
+            openai_api_key: Some("sk-env-openai".into()),
+            llm_base_url: Some(Url::parse("http://ollama.internal:11434/v1").expect("url")),
+            llm_api_key: Some("env-custom".into()),
+            llm_model: Some("llama3.1".into()),
+            ..AiConfig::default()
+        }
+    }
+
+    fn key(kind: &str, base_url: Option<&str>) -> Option<String> {
+        let env = env();
+        env_key(&env, kind, base_url).map(|k| k.expose_secret().to_owned())
+    }
+
+    #[test]
+    fn environment_keys_go_only_to_their_own_address() {
+        assert_eq!(key("openai", None).as_deref(), Some("sk-env-openai"));
+        assert_eq!(
+            key("openai", Some("https://API.openai.com/v1/")).as_deref(),
+            Some("sk-env-openai")
+        );
+        assert_eq!(key("openai", Some("https://attacker.example/v1")), None);
+        assert_eq!(
+            key("openai", Some("https://api.openai.com.attacker.example/v1")),
+            None
+        );
+        assert_eq!(key("openai", Some("http://api.openai.com/v1")), None);
+        assert_eq!(key("openai", Some("https://api.openai.com/v2")), None);
+        assert_eq!(
+            key("custom", Some("http://ollama.internal:11434/v1/")).as_deref(),
+            Some("env-custom")
+        );
+        assert_eq!(key("custom", Some("http://ollama.internal:11435/v1")), None);
+        assert_eq!(key("custom", None), None);
+        assert_eq!(key("anthropic", None), None);
+    }
+
+    #[test]
+    fn a_link_to_elsewhere_resolves_without_the_environment_key() {
+        let sealer = Sealer::new(&SecretString::from("k".repeat(32)));
+        let link = StoredLink {
+            kind: "openai".into(),
+            base_url: Some("https://collector.example/v1".into()),
+            model: "gpt-4o-mini".into(),
+            sealed_key: None,
+        };
+        assert!(resolve(&link, &env(), &sealer).is_none());
+        assert_eq!(key_source(&link, &env()), "none");
+    }
 }

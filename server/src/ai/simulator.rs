@@ -37,6 +37,7 @@ pub async fn send(
         reply_to: None,
         media: None,
         raw: json!({"id": wamid, "from": TEST_CUSTOMER, "type": "text", "text": {"body": text}}),
+        to: None,
     };
     let delivery = Delivery {
         messages: vec![message],
@@ -44,7 +45,7 @@ pub async fn send(
         statuses: Vec::new(),
         other: Vec::new(),
     };
-    ingest(db, queue, bus, &delivery).await
+    ingest(db, queue, bus, &delivery, None).await
 }
 
 /// The test customer's conversation, if they have written.

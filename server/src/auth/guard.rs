@@ -2,7 +2,6 @@
 //! are answered 401 unless their path is public, pages redirect to login (or to setup while no
 //! owner exists) and come back afterwards.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::api::PUBLIC_ENDPOINTS;
@@ -10,12 +9,13 @@ use app::error::AppError;
 use app::model::OwnerId;
 use app::ports::{Caller, SessionControl};
 use async_trait::async_trait;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use tower_sessions::Session;
 
+use super::client_address::TrustedProxies;
 use super::OWNER_KEY;
 use crate::error::{internal, respond};
 use crate::services::accounts::AccountsService;
@@ -26,8 +26,16 @@ const RENEWED_KEY: &str = "renewed_at";
 /// Renewing on every request would write to the database on every click.
 const RENEW_AFTER_S: i64 = 3600;
 
+/// What the guard needs: the accounts (does an owner exist?) and whom to believe about
+/// client addresses.
+#[derive(Clone)]
+pub struct Guard {
+    pub accounts: Arc<AccountsService>,
+    pub proxies: Arc<TrustedProxies>,
+}
+
 pub async fn guard(
-    State(accounts): State<Arc<AccountsService>>,
+    State(Guard { accounts, proxies }): State<Guard>,
     session: Session,
     mut req: Request,
     next: Next,
@@ -43,7 +51,7 @@ pub async fn guard(
         renew(&session).await;
     }
     let path = req.uri().path().to_owned();
-    let ip = client_ip(&req);
+    let ip = proxies.client_of(&req);
     req.extensions_mut().insert(Caller {
         owner,
         ip,
@@ -101,25 +109,6 @@ async fn renew(session: &Session) {
             tracing::warn!(error = %e, "could not renew session");
         }
     }
-}
-
-/// The client's address: the last `X-Forwarded-For` entry when a proxy (Railway's) added one —
-/// the entries before it are whatever the client sent and cannot be trusted — else the peer.
-fn client_ip(req: &Request) -> String {
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .map(str::trim)
-        .filter(|v| !v.is_empty() && v.len() <= 64);
-    if let Some(ip) = forwarded {
-        return ip.to_owned();
-    }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// [`SessionControl`] over tower-sessions.

@@ -1,9 +1,30 @@
-//! argon2id password hashing, run on the blocking pool (a hash takes tens of milliseconds of CPU).
+//! argon2id password hashing, run on the blocking pool (a hash takes tens of milliseconds of CPU
+//! and 19 MiB of memory). At most one hash per core runs at a time: a flood of logins queues
+//! here briefly and is then turned away ([`PasswordError::Busy`]), so it can neither exhaust the
+//! memory nor starve the other work of the CPU.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use std::sync::LazyLock;
+use std::time::Duration;
+
 use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// One hash per core.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)));
+
+/// How long a request waits for a free core before it is told to come back.
+const QUEUE_WAIT: Duration = Duration::from_secs(3);
+
+async fn permit() -> Result<SemaphorePermit<'static>, PasswordError> {
+    match tokio::time::timeout(QUEUE_WAIT, HASHING.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(PasswordError::Busy),
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -11,9 +32,13 @@ pub enum PasswordError {
     Hash(String),
     #[error("hashing task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    /// Every core is busy hashing; the caller should try again in a few seconds.
+    #[error("every core is busy checking passwords")]
+    Busy,
 }
 
 pub async fn hash(password: SecretString) -> Result<String, PasswordError> {
+    let _permit = permit().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -32,6 +57,7 @@ const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bool, PasswordError> {
     let known = stored.is_some();
     let stored = stored.unwrap_or_else(|| DECOY_HASH.to_owned());
+    let _permit = permit().await?;
     let matches = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored).is_ok_and(|parsed| {
             Argon2::default()
@@ -86,6 +112,24 @@ mod tests {
         assert!(!verify(SecretString::from("anything"), None)
             .await
             .expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn hashes_past_one_per_core_wait_and_then_are_turned_away() {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let held: Vec<_> = futures::future::join_all((0..cores).map(|_| permit()))
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .expect("one permit per core");
+        tokio::time::pause();
+        let refused = verify(SecretString::from("anything"), None).await;
+        assert!(matches!(refused, Err(PasswordError::Busy)), "{refused:?}");
+        drop(held);
+        tokio::time::resume();
+        assert!(!verify(SecretString::from("anything"), None)
+            .await
+            .expect("a core is free again"));
     }
 
     #[test]

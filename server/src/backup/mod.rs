@@ -30,6 +30,8 @@ use crate::db::entities::{
     prompt_template, setting,
 };
 use crate::db::Engine;
+use crate::knowledge::is_storage_key;
+use crate::whatsapp::media::is_media_path;
 use archive::{Reader, Writer};
 
 /// The archive format this build writes and reads.
@@ -323,6 +325,41 @@ async fn holdings(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
 /// Restores the backup at `path` into `db` and `data_dir`. Refuses a database that already
 /// holds an owner, customers or documents unless `replace`. The rows go in one transaction:
 /// a failure leaves the database as it was.
+/// A backup is a file from outside: its rows may not name files outside the data folder
+/// (`../../etc/passwd` as a document's storage key would be served and deleted by the
+/// dashboard). Every stored-file name must be one this server would have made.
+async fn refuse_foreign_file_names(txn: &DatabaseTransaction) -> Result<(), BackupError> {
+    let keys: Vec<(i32, String)> = document::Entity::find()
+        .select_only()
+        .column(document::Column::Id)
+        .column(document::Column::StorageKey)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if let Some((id, _)) = keys.iter().find(|(_, key)| !is_storage_key(key)) {
+        return Err(BackupError::Corrupt(format!(
+            "document {id} names a file outside the knowledge folder"
+        )));
+    }
+    let media: Vec<(i32, Option<String>)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .column(message::Column::MediaPath)
+        .filter(message::Column::MediaPath.is_not_null())
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if let Some((id, _)) = media
+        .iter()
+        .find(|(_, path)| path.as_deref().is_some_and(|p| !is_media_path(p)))
+    {
+        return Err(BackupError::Corrupt(format!(
+            "message {id} names a file outside the media folder"
+        )));
+    }
+    Ok(())
+}
+
 pub async fn restore(
     db: &DatabaseConnection,
     data_dir: &Path,
@@ -381,6 +418,7 @@ pub async fn restore(
             )));
         }
     }
+    refuse_foreign_file_names(&txn).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         // Rows came with their ids: move each sequence past them.
         for table in &tables {

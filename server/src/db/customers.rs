@@ -109,6 +109,7 @@ pub async fn erase(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Erased, DbE
         .await?;
     let media_paths = messages::media_paths(db, &conversation_ids).await?;
     llm_usage::delete_for(db, &conversation_ids).await?;
+    super::events::forget_conversations(db, &conversation_ids).await?;
     messages::delete_for(db, &conversation_ids).await?;
     super::conversations::delete(db, &conversation_ids).await?;
     delete(db, ids).await?;

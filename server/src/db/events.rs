@@ -82,6 +82,33 @@ pub async fn latest_id(db: &impl ConnectionTrait) -> Result<i32, DbErr> {
         .map_or(0, |row| row.id))
 }
 
+/// Drops events older than `before`: the log is for dashboards catching up after a short
+/// absence, not a history (a dashboard gone longer reloads what it shows).
+pub async fn prune(db: &impl ConnectionTrait, before: chrono::DateTime<Utc>) -> Result<u64, DbErr> {
+    Entity::delete_many()
+        .filter(Column::CreatedAt.lt(before))
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected)
+}
+
+/// Drops every event about these conversations (an erased customer's hand-off reasons, for
+/// one, must not outlive them).
+pub async fn forget_conversations(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), DbErr> {
+    use sea_orm::Condition;
+    for chunk in ids.chunks(200) {
+        let mut about = Condition::any();
+        for id in chunk {
+            // Payloads are serde's JSON of `Change`: the id is followed by `,` or `}`.
+            about = about
+                .add(Column::Payload.like(format!("%\"conversation_id\":{id},%")))
+                .add(Column::Payload.like(format!("%\"conversation_id\":{id}}}%")));
+        }
+        Entity::delete_many().filter(about).exec(db).await?;
+    }
+    Ok(())
+}
+
 fn decode(row: Model) -> Option<PushEvent> {
     match serde_json::from_str(&row.payload) {
         Ok(change) => Some(PushEvent { id: row.id, change }),

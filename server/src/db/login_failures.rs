@@ -1,57 +1,105 @@
-//! Failed login attempts, for throttling.
+//! Login attempts, for throttling: each is recorded before its password is checked and
+//! forgiven when the password was right.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Select, Set, Statement,
 };
 
 use super::entities::login_failure::{ActiveModel, Column, Entity};
 
-pub async fn record(db: &impl ConnectionTrait, email: &str, ip: &str) -> Result<(), DbErr> {
+/// Serialises attempts of one (email, address) pair across connections and replicas, until
+/// the transaction ends. SQLite's write transaction already does (one writer at a time).
+pub async fn lock_pair(db: &impl ConnectionTrait, email: &str, ip: &str) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            // Newlines between the parts: PostgreSQL text cannot hold a NUL.
+            [format!("login\n{email}\n{ip}").into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records an attempt; returns its id.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    email: &str,
+    ip: &str,
+    at: DateTime<Utc>,
+) -> Result<i32, DbErr> {
     ActiveModel {
         email: Set(email.to_owned()),
         ip: Set(ip.to_owned()),
-        at: Set(Utc::now()),
+        at: Set(at),
         ..Default::default()
     }
     .insert(db)
     .await
-    .map(|_| ())
+    .map(|row| row.id)
 }
 
-/// How many failures `column` = `value` has since `since`, and when the oldest of them was.
-pub async fn recent(
+/// How many attempts a query finds, and when the latest was.
+async fn count_and_latest(
     db: &impl ConnectionTrait,
-    by_email: bool,
-    value: &str,
-    since: DateTime<Utc>,
+    query: Select<Entity>,
 ) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
-    let column = if by_email { Column::Email } else { Column::Ip };
-    let query = Entity::find()
-        .filter(column.eq(value))
-        .filter(Column::At.gt(since));
     let count = query.clone().count(db).await?;
-    let oldest = query
-        .order_by_asc(Column::At)
+    let latest = query
+        .order_by_desc(Column::At)
         .one(db)
         .await?
         .map(|row| row.at);
-    Ok((count, oldest))
+    Ok((count, latest))
 }
 
-/// The email's failures no longer count against it; the rows stay, so they still count
-/// against the addresses they came from.
-pub async fn forgive_email(db: &impl ConnectionTrait, email: &str) -> Result<(), DbErr> {
+/// Attempts at `email` from `ip` since `since`.
+pub async fn recent_pair(
+    db: &impl ConnectionTrait,
+    email: &str,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+    let query = Entity::find()
+        .filter(Column::Email.eq(email))
+        .filter(Column::Ip.eq(ip))
+        .filter(Column::At.gt(since));
+    count_and_latest(db, query).await
+}
+
+/// Attempts at any email from `ip` since `since`.
+pub async fn recent_address(
+    db: &impl ConnectionTrait,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+    let query = Entity::find()
+        .filter(Column::Ip.eq(ip))
+        .filter(Column::At.gt(since));
+    count_and_latest(db, query).await
+}
+
+/// The pair's attempts no longer count against it; the rows stay, so they still count
+/// against the address they came from.
+pub async fn forgive_pair(db: &impl ConnectionTrait, email: &str, ip: &str) -> Result<(), DbErr> {
     Entity::update_many()
         .col_expr(Column::Email, Expr::value(""))
         .filter(Column::Email.eq(email))
+        .filter(Column::Ip.eq(ip))
         .exec(db)
         .await
         .map(|_| ())
 }
 
-/// Every failure of the email, wherever it came from, is gone.
+/// An attempt whose password was never checked.
+pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    Entity::delete_by_id(id).exec(db).await.map(|_| ())
+}
+
+/// Every attempt at the email, wherever it came from, is gone.
 pub async fn clear_email(db: &impl ConnectionTrait, email: &str) -> Result<(), DbErr> {
     Entity::delete_many()
         .filter(Column::Email.eq(email))

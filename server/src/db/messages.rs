@@ -246,6 +246,19 @@ pub async fn media_ready(
 }
 
 /// An inbound file could not be downloaded; `reason` is shown on the message.
+/// A note shown under an inbound message (why it was not answered, say).
+pub async fn set_note(db: &impl ConnectionTrait, id: i32, note: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .set(ActiveModel {
+            error_title: Set(Some(note.chars().take(256).collect())),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 pub async fn media_failed(db: &impl ConnectionTrait, id: i32, reason: &str) -> Result<(), DbErr> {
     Entity::update_many()
         .set(ActiveModel {
@@ -346,22 +359,27 @@ pub async fn newest_inbound_id(
         .await
 }
 
-/// The customer's messages with `after < id <= through`, oldest first: one burst to answer.
-pub async fn inbound_between(
+/// The latest `limit` of the customer's messages with `after < id <= through`, oldest first:
+/// one burst to answer.
+pub async fn latest_inbound_between(
     db: &impl ConnectionTrait,
     conversation_id: i32,
     after: i32,
     through: i32,
+    limit: u64,
 ) -> Result<Vec<Model>, DbErr> {
-    use sea_orm::QueryOrder;
-    Entity::find()
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut latest = Entity::find()
         .filter(Column::ConversationId.eq(conversation_id))
         .filter(Column::Direction.eq("inbound"))
         .filter(Column::Id.gt(after))
         .filter(Column::Id.lte(through))
-        .order_by_asc(Column::Id)
+        .order_by_desc(Column::Id)
+        .limit(limit)
         .all(db)
-        .await
+        .await?;
+    latest.reverse();
+    Ok(latest)
 }
 
 /// How many messages of these conversations came in and went out.
@@ -458,6 +476,47 @@ pub async fn delete_ids(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<u64,
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// Bytes of customers' files on disk: everyone's, and those of the customer of
+/// `conversation_id` (all their conversations).
+pub async fn media_bytes_used(
+    db: &impl ConnectionTrait,
+    conversation_id: i32,
+) -> Result<(u64, u64), DbErr> {
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::QuerySelect;
+
+    use super::entities::conversation;
+
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back to read it as an integer.
+    let bytes = |query: sea_orm::Select<Entity>| async move {
+        query
+            .filter(Column::MediaStatus.eq("ready"))
+            .select_only()
+            .column_as(
+                Expr::cust("CAST(COALESCE(SUM(media_size), 0) AS BIGINT)"),
+                "bytes",
+            )
+            .into_tuple::<i64>()
+            .one(db)
+            .await
+            .map(|sum| u64::try_from(sum.unwrap_or(0)).unwrap_or(0))
+    };
+    let customer = Query::select()
+        .column(conversation::Column::CustomerId)
+        .from(conversation::Entity)
+        .and_where(Expr::col(conversation::Column::Id).eq(conversation_id))
+        .to_owned();
+    let conversations = Query::select()
+        .column(conversation::Column::Id)
+        .from(conversation::Entity)
+        .and_where(Expr::col(conversation::Column::CustomerId).in_subquery(customer))
+        .to_owned();
+    let total = bytes(Entity::find()).await?;
+    let theirs =
+        bytes(Entity::find().filter(Column::ConversationId.in_subquery(conversations))).await?;
+    Ok((total, theirs))
 }
 
 #[cfg(test)]

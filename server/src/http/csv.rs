@@ -1,9 +1,10 @@
 //! CSV as spreadsheets read it: CRLF rows, quoted fields, no formulas.
 
-/// One field: quoted when it holds a comma, a quote or a line break; a leading `=`, `+`, `-` or
-/// `@` is neutralised so a spreadsheet never runs a customer's text as a formula.
+/// One field: quoted when it holds a comma, a quote or a line break; a leading `=`, `+`, `-`,
+/// `@`, tab or carriage return is neutralised so a spreadsheet never runs a customer's text as
+/// a formula (spreadsheets skip a leading tab or CR and then read the `=` after it).
 pub fn field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -46,6 +47,8 @@ mod tests {
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
         assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(field("-5"), "'-5");
+        assert_eq!(field("\t=1+1"), "'\t=1+1");
+        assert_eq!(field("\r=1+1"), "\"'\r=1+1\"");
     }
 
     #[test]

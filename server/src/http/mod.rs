@@ -9,4 +9,5 @@ pub mod export;
 pub mod health;
 pub mod limits;
 pub mod media_file;
+pub mod security_headers;
 pub mod stored_file;

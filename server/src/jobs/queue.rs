@@ -72,6 +72,15 @@ fn jitter(delay: Duration) -> Duration {
     delay.mul_f64(1.0 + rand::thread_rng().gen_range(0.0..0.25))
 }
 
+/// The row of `job` while `worker` still holds this attempt's claim.
+fn held_by(job: &Claimed, worker: &str) -> Condition {
+    Condition::all()
+        .add(Column::Id.eq(job.id))
+        .add(Column::Status.eq(status::RUNNING))
+        .add(Column::LockedBy.eq(worker))
+        .add(Column::Attempts.eq(job.attempt))
+}
+
 fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
@@ -192,6 +201,43 @@ impl Queue {
         }))
     }
 
+    /// Extends the claim of a job still running (the heartbeat), so a short lease is enough: a
+    /// crashed worker's jobs are taken over within one lease, a live one's never. `false` when
+    /// the claim is no longer this worker's.
+    pub async fn renew(&self, job: &Claimed, worker: &str) -> Result<bool, DbErr> {
+        let now = Utc::now();
+        let result = Entity::update_many()
+            .col_expr(
+                Column::LockedUntil,
+                Expr::value(now + to_chrono(self.config.lease)),
+            )
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(held_by(job, worker))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// Frees every claim at once (their jobs run again now). Only for a database no other
+    /// process works from — SQLite, at boot — where any claim is an earlier process's, cut
+    /// off by a crash: its jobs need not wait out their lease.
+    pub async fn release_all_claims(&self) -> Result<u64, DbErr> {
+        let now = Utc::now();
+        let result = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(status::QUEUED))
+            .col_expr(Column::RunAt, Expr::value(now))
+            .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
+            .col_expr(
+                Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(Column::Status.eq(status::RUNNING))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+
     /// Marks a claimed job done. Only the worker holding the claim may.
     pub async fn complete(&self, job: &Claimed, worker: &str) -> Result<bool, DbErr> {
         self.settle(job, worker, status::DONE, Utc::now(), None, false)
@@ -267,13 +313,7 @@ impl Queue {
             update = update.col_expr(Column::Attempts, Expr::value(job.attempt - 1));
         }
         // A worker whose lease ran out (and whose job another worker took over) changes nothing.
-        let result = update
-            .filter(Column::Id.eq(job.id))
-            .filter(Column::Status.eq(status::RUNNING))
-            .filter(Column::LockedBy.eq(worker))
-            .filter(Column::Attempts.eq(job.attempt))
-            .exec(&self.db)
-            .await?;
+        let result = update.filter(held_by(job, worker)).exec(&self.db).await?;
         Ok(result.rows_affected == 1)
     }
 

@@ -107,7 +107,21 @@ impl Worker {
             id: job.id,
             attempt: job.attempt,
         };
-        let outcome = tokio::spawn(handler(job.payload.clone(), ctx)).await;
+        let mut task = tokio::spawn(handler(job.payload.clone(), ctx));
+        // The heartbeat: the claim is renewed well before its lease runs out, for as long as
+        // the handler runs.
+        let beat = (self.queue.config().lease / 3).max(std::time::Duration::from_millis(10));
+        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut task => break outcome,
+                _ = heartbeat.tick() => match self.queue.renew(&job, me).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(job = job.id, "job claim lost while running"),
+                    Err(e) => tracing::warn!(job = job.id, error = %e, "renewing a job claim failed"),
+                },
+            }
+        };
         let written = match outcome {
             Ok(Ok(())) => self.queue.complete(&job, me).await,
             Ok(Err(JobError::Retry(e))) => self.queue.fail(&job, me, &e, Retry::Backoff).await,

@@ -146,7 +146,8 @@ fn looks_like_text(head: &[u8]) -> bool {
     }
     let controls = head
         .iter()
-        .filter(|b| b.is_ascii_control() && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        // Escape starts terminal colour codes: a saved log or command output is still text.
+        .filter(|b| b.is_ascii_control() && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
         .count();
     controls * 100 <= head.len()
 }
@@ -170,6 +171,8 @@ mod tests {
         assert_eq!(detect(b"\xff\xfeh\0i\0", "utf16.txt"), Ok(FileKind::Txt));
         assert_eq!(detect("café".as_bytes(), "a.txt"), Ok(FileKind::Txt));
         assert_eq!(detect(b"caf\xe9 cr\xe8me", "a.txt"), Ok(FileKind::Txt));
+        let coloured = "\u{1b}[1;32mOpen\u{1b}[0m daily\n".repeat(20);
+        assert_eq!(detect(coloured.as_bytes(), "hours.txt"), Ok(FileKind::Txt));
     }
 
     #[test]

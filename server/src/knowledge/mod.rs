@@ -67,6 +67,8 @@ pub struct KnowledgeBase {
     pub index: KnowledgeIndex,
     files: PathBuf,
     pub extract_limits: extract::Limits,
+    /// The child process that reads uploaded files.
+    pub isolation: extract::child::Isolation,
 }
 
 /// Limits of the library, from settings.
@@ -76,6 +78,14 @@ pub struct LibraryLimits {
     pub max_files: u64,
 }
 
+/// Whether `key` is a name this server gives stored files: 32 lowercase hex digits (a UUID
+/// without dashes), `entry-` before them for entries written in the dashboard (no file).
+/// Anything else — a path, `..` — never names a file.
+pub fn is_storage_key(key: &str) -> bool {
+    let hex = key.strip_prefix("entry-").unwrap_or(key);
+    hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 impl KnowledgeBase {
     /// Opens (or creates) the index and the files folder under `data_dir`.
     pub async fn open(
@@ -83,6 +93,7 @@ impl KnowledgeBase {
         bus: Bus,
         queue: Queue,
         data_dir: &Path,
+        isolation: extract::child::Isolation,
     ) -> Result<(Self, Opened), KnowledgeError> {
         let files = data_dir.join("knowledge");
         std::fs::create_dir_all(&files).map_err(IndexError::Io)?;
@@ -100,12 +111,14 @@ impl KnowledgeBase {
                 index,
                 files,
                 extract_limits: extract::Limits::default(),
+                isolation,
             },
             opened,
         ))
     }
 
-    /// Where a stored file lives. Keys are generated (hex), never taken from a request.
+    /// Where a stored file lives. Keys are generated (hex, see [`is_storage_key`]), never taken
+    /// from a request; a restored backup's are checked before it is accepted.
     pub fn file_path(&self, storage_key: &str) -> PathBuf {
         self.files.join(storage_key)
     }

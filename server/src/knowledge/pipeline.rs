@@ -61,7 +61,7 @@ impl KnowledgeBase {
             )))
         } else if let Some(kind) = FileKind::from_key(&document.kind) {
             let path = self.file_path(&document.storage_key);
-            extract::extract_file(kind, path, self.extract_limits.clone()).await
+            extract::extract_file(&self.isolation, kind, &path, &self.extract_limits).await
         } else {
             Err(ExtractFailure::Unreadable(extract::Unreadable::new(
                 "This kind of document cannot be read.",

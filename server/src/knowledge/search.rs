@@ -14,6 +14,9 @@ const SNIPPET_CHARS: usize = 220;
 /// Matches in a title or heading say more about a passage than one in its text.
 const TITLE_BOOST: f32 = 1.5;
 const HEADING_BOOST: f32 = 1.3;
+/// The most words of a query that are searched for (the last ones: a question's end says
+/// most). A query's cost grows with its words; a customer's 4,000-word message is not a query.
+pub const MAX_QUERY_WORDS: usize = 48;
 
 #[derive(Debug, Clone, Default)]
 pub struct Request {
@@ -36,6 +39,17 @@ pub struct Hit {
     pub snippet: Vec<(String, bool)>,
 }
 
+/// The query's last [`MAX_QUERY_WORDS`] words, each at most 64 characters, separated by
+/// spaces; everything that is not a letter or digit is a separator.
+fn query_words(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(64).collect())
+        .collect();
+    words[words.len().saturating_sub(MAX_QUERY_WORDS)..].join(" ")
+}
+
 impl KnowledgeIndex {
     /// The best `limit` passages for `request.text` (none for a query of no words).
     pub fn search(&self, request: &Request) -> Result<Vec<Hit>, IndexError> {
@@ -46,12 +60,8 @@ impl KnowledgeIndex {
         parser.set_field_boost(f.heading, HEADING_BOOST);
         // Customers type questions, not query syntax: keep only words, so nothing they type is
         // an operator or a syntax error.
-        let words: String = request
-            .text
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-            .collect();
-        if words.trim().is_empty() {
+        let words = query_words(&request.text);
+        if words.is_empty() {
             return Ok(Vec::new());
         }
         let (text_query, _) = parser.parse_query_lenient(&words);
@@ -123,4 +133,20 @@ fn snippet_parts(snippet: &tantivy::snippet::Snippet, content: &str) -> Vec<(Str
         parts.push((fragment[at..].to_owned(), false));
     }
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_keep_their_last_words_and_no_syntax() {
+        assert_eq!(query_words("title:(x OR y) -z \"q\""), "title x OR y z q");
+        let long = format!("{} where is the shop", "blah ".repeat(1000));
+        let words = query_words(&long);
+        assert_eq!(words.split(' ').count(), MAX_QUERY_WORDS);
+        assert!(words.ends_with("where is the shop"), "{words}");
+        assert_eq!(query_words(&"x".repeat(1000)).len(), 64);
+        assert_eq!(query_words(" ?! "), "");
+    }
 }

@@ -37,8 +37,21 @@ pub struct UploadParams {
     name: String,
 }
 
-/// Longest file name kept (characters).
-const MAX_NAME_CHARS: usize = 200;
+/// Longest file name kept, in bytes: what file systems allow (NAME_MAX), so any name a
+/// computer can give a file is accepted.
+const MAX_NAME_BYTES: usize = 255;
+
+/// The extensions of files Replydesk reads. A name may also have none ("notes", "v2.5").
+const DOCUMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "docx", "txt", "text", "md", "markdown", "html", "htm", "csv",
+];
+
+/// The name's extension, lowercased, when it has one (letters after the last dot: "v2.5" has
+/// none, ".env" is a name).
+fn extension(name: &str) -> Option<String> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    (!stem.is_empty() && ext.chars().any(char::is_alphabetic)).then(|| ext.to_lowercase())
+}
 
 /// The display name of an upload: a bare file name, never a path.
 pub fn file_name(raw: &str) -> Result<String, AppError> {
@@ -58,21 +71,55 @@ pub fn file_name(raw: &str) -> Result<String, AppError> {
             "The file name contains control characters.",
         ));
     }
-    if name.chars().count() > MAX_NAME_CHARS {
+    if name.len() > MAX_NAME_BYTES {
         return Err(AppError::invalid(
             "name",
-            format!("The file name is longer than {MAX_NAME_CHARS} characters."),
+            format!("The file name is longer than {MAX_NAME_BYTES} bytes. Rename the file with a shorter name."),
+        ));
+    }
+    // "menu.pdf.exe" is a program in disguise whatever its content: refused by its name.
+    if let Some(ext) = extension(name).filter(|ext| !DOCUMENT_EXTENSIONS.contains(&ext.as_str())) {
+        return Err(AppError::new(
+            ErrorKind::UnsupportedType,
+            format!(
+                "“{name}” ends in .{ext}. Upload a PDF (.pdf), a Word document (.docx), or a text, Markdown, HTML or CSV file."
+            ),
         ));
     }
     Ok(name.to_owned())
 }
 
-/// "menu-2026.pdf" → "menu-2026".
+/// "menu-2026.pdf" → "menu-2026" (cut to the longest title the library shows).
 fn title_of(name: &str) -> String {
-    match name.rsplit_once('.') {
-        Some((stem, _)) if !stem.trim().is_empty() => stem.trim().to_owned(),
-        _ => name.to_owned(),
-    }
+    let title = match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.trim().is_empty() => stem.trim(),
+        _ => name,
+    };
+    title.chars().take(app::validate::MAX_TITLE_CHARS).collect()
+}
+
+/// After an upload is found too large, up to this much more of it is read and dropped (for up
+/// to [`DRAIN_TIME`], while it keeps coming) before the 413 is sent: a client still sending
+/// would otherwise see the connection reset instead of the message. Past this, the
+/// connection is cut.
+const DRAIN_BYTES: u64 = 16 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+/// A client that sends nothing for this long is not waiting to finish: answer it.
+const DRAIN_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+async fn drain<S, E>(mut stream: S, mut left: u64)
+where
+    S: futures::Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
+{
+    let reading = async {
+        while left > 0 {
+            match tokio::time::timeout(DRAIN_IDLE, stream.next()).await {
+                Ok(Some(Ok(chunk))) => left = left.saturating_sub(chunk.len() as u64),
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, reading).await;
 }
 
 fn too_large(name: &str, limit: u64) -> AppError {
@@ -125,7 +172,10 @@ impl KnowledgeBase {
             .await
             .map_err(|e| internal("reading knowledge limits failed", e))?
             .max_file_bytes;
-        if declared_length(headers).is_some_and(|len| len > limit) {
+        if let Some(declared) = declared_length(headers).filter(|len| *len > limit) {
+            if declared - limit <= DRAIN_BYTES {
+                drain(body.into_data_stream(), declared).await;
+            }
             return Err(too_large(&name, limit));
         }
 
@@ -147,6 +197,7 @@ impl KnowledgeBase {
             })?;
             size += chunk.len() as u64;
             if size > limit {
+                drain(stream, DRAIN_BYTES).await;
                 return Err(too_large(&name, limit));
             }
             if head.len() < SNIFF_BYTES {
@@ -167,6 +218,19 @@ impl KnowledgeBase {
             Refusal::Empty => AppError::invalid("file", format!("“{name}” is empty.")),
             other => AppError::new(ErrorKind::UnsupportedType, format!("“{name}”: {other}")),
         })?;
+        // A name that promises a PDF or a Word document must be one: a text file called
+        // "menu.docx" is a mistake (or a disguise), not something to index as text.
+        let promised = match extension(&name).as_deref() {
+            Some("pdf") => Some((FileKind::Pdf, "a PDF")),
+            Some("docx") => Some((FileKind::Docx, "a Word document")),
+            _ => None,
+        };
+        if let Some((_, what)) = promised.filter(|(promised, _)| *promised != kind) {
+            return Err(AppError::new(
+                ErrorKind::UnsupportedType,
+                format!("“{name}” is named as {what}, but its content is not one. Open it in the program that made it and save it again."),
+            ));
+        }
         if kind == FileKind::Docx && !is_word_document(path.clone()).await {
             return Err(AppError::new(
                 ErrorKind::UnsupportedType,
@@ -485,7 +549,34 @@ mod tests {
         ] {
             assert!(file_name(bad).is_err(), "{bad:?}");
         }
-        assert!(file_name(&"x".repeat(201)).is_err());
+        // 255 bytes is the most a file system allows, and what is accepted.
+        let longest = format!("{}.pdf", "é".repeat(125));
+        assert_eq!(longest.len(), 254);
+        assert!(file_name(&longest).is_ok());
+        assert!(file_name(&format!("{}.pdf", "x".repeat(252))).is_err());
+    }
+
+    #[test]
+    fn names_of_programs_are_refused_whatever_comes_before() {
+        for bad in [
+            "menu.pdf.exe",
+            "prices.docx.js",
+            "a.PDF.scr",
+            "setup.exe",
+            "x.svg",
+        ] {
+            let refused = file_name(bad).expect_err(bad);
+            assert_eq!(refused.kind, ErrorKind::UnsupportedType, "{bad}");
+        }
+        for good in [
+            "menu.PDF",
+            "notes",
+            "price list v2.5",
+            ".env",
+            "faq.markdown",
+        ] {
+            assert!(file_name(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

@@ -5,12 +5,16 @@
 //! follows the bus. Whenever the bus skips ahead (a slow client lagged, or ids are not
 //! contiguous), the stream reads the database again from its last id, so every event arrives
 //! once and in order.
+//!
+//! A stream lives no longer than the session that opened it: logging out or changing the
+//! password (which ends the other sessions) closes it within [`SESSION_CHECK`].
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::error::AppError;
 use app::model::PushEvent;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -21,12 +25,15 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 use tokio::sync::watch;
+use tower_sessions::Session;
 
 use super::Bus;
-use crate::db::events;
+use crate::db::{events, sessions};
 use crate::error::{internal, respond};
 
 const PAGE: u64 = 500;
+/// How often an open stream checks that its session still exists.
+pub const SESSION_CHECK: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct PushState {
@@ -45,8 +52,13 @@ pub struct Resume {
 pub async fn stream(
     State(state): State<Arc<PushState>>,
     headers: HeaderMap,
+    session: Session,
     Query(resume): Query<Resume>,
 ) -> Response {
+    // The guard let this request through, so it has a stored session.
+    let Some(session_id) = session.id().map(|id| id.to_string()) else {
+        return respond(&AppError::unauthorized());
+    };
     // Subscribe before reading the database, so nothing falls between the two.
     let rx = state.bus.subscribe();
     let header = headers
@@ -68,6 +80,11 @@ pub async fn stream(
         backlog: VecDeque::new(),
         catch_up: true,
         stopping: state.stopping.clone(),
+        session_id,
+        session_check: tokio::time::interval_at(
+            tokio::time::Instant::now() + SESSION_CHECK,
+            SESSION_CHECK,
+        ),
     };
     Sse::new(events_after(cursor))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
@@ -81,6 +98,22 @@ struct Cursor {
     backlog: VecDeque<PushEvent>,
     catch_up: bool,
     stopping: watch::Receiver<bool>,
+    session_id: String,
+    session_check: tokio::time::Interval,
+}
+
+impl Cursor {
+    /// Whether the session that opened the stream still exists (a failed read keeps it open:
+    /// the next check will tell).
+    async fn session_alive(&self) -> bool {
+        match sessions::live(&self.db, &self.session_id).await {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::warn!(error = %e, "checking an event stream's session failed");
+                true
+            }
+        }
+    }
 }
 
 fn events_after(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
@@ -108,6 +141,12 @@ fn events_after(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>>
             let received = tokio::select! {
                 received = c.rx.recv() => received,
                 _ = c.stopping.changed() => return None,
+                _ = c.session_check.tick() => {
+                    if !c.session_alive().await {
+                        return None;
+                    }
+                    continue;
+                }
             };
             match received {
                 Ok(event) if event.id <= c.last => {}

@@ -1,14 +1,15 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use app::error::AppError;
-use app::model::{AuthState, OwnerId, OwnerView, SetupInput};
+use app::model::{AuthState, OwnerId, OwnerView, SetupInput, TwoFactorSetup};
 use app::ports::Accounts;
 use app::validate;
 use async_trait::async_trait;
 use sea_orm::{DatabaseConnection, DbErr, SqlErr, TransactionTrait};
 use secrecy::SecretString;
 
-use crate::auth::{password, throttle};
+use crate::auth::throttle::{self, Admission};
+use crate::auth::{password, two_factor};
 use crate::config::AdminBootstrap;
 use crate::crypto::token;
 use crate::db::settings::keys;
@@ -29,13 +30,25 @@ fn db_failed(err: DbErr) -> AppError {
 }
 
 fn hash_failed(err: password::PasswordError) -> AppError {
-    internal("password hashing failed", err)
+    match err {
+        password::PasswordError::Busy => AppError {
+            retry_after_s: Some(BUSY_RETRY_S),
+            ..AppError::unavailable(
+                "The server is busy checking other sign-ins. Try again in a few seconds.",
+            )
+        },
+        other => internal("password hashing failed", other),
+    }
 }
+
+/// When a request turned away by a full password queue should come back.
+const BUSY_RETRY_S: u64 = 5;
 
 fn view(owner: &crate::db::entities::owner::Model) -> OwnerView {
     OwnerView {
         id: owner.id,
         email: owner.email.clone(),
+        two_factor: owner.totp_secret.is_some(),
     }
 }
 
@@ -173,7 +186,82 @@ impl AccountsService {
         }
     }
 
-    /// `replydesk reset-password`: sets a new password and ends every session of the owner.
+    /// The signed-in owner's row.
+    async fn owner_row(
+        &self,
+        owner: OwnerId,
+    ) -> Result<crate::db::entities::owner::Model, AppError> {
+        owners::by_id(&self.db, owner)
+            .await
+            .map_err(db_failed)?
+            .ok_or_else(AppError::unauthorized)
+    }
+
+    /// Refuses unless `typed` is the owner's current password (for changes to how they log in).
+    async fn confirm_password(
+        &self,
+        owner: &crate::db::entities::owner::Model,
+        typed: &str,
+        field: &'static str,
+    ) -> Result<(), AppError> {
+        validate::entered_password(field, typed)?;
+        let right = password::verify(
+            SecretString::from(typed.to_owned()),
+            Some(owner.password_hash.clone()),
+        )
+        .await
+        .map_err(hash_failed)?;
+        if right {
+            Ok(())
+        } else {
+            Err(AppError::invalid(
+                field,
+                "That is not your current password.",
+            ))
+        }
+    }
+
+    /// The second step of a login: a code from the app (each time step once) or an unused
+    /// recovery code (used up).
+    async fn second_step(
+        &self,
+        owner: &crate::db::entities::owner::Model,
+        secret: &str,
+        typed: &str,
+    ) -> Result<bool, AppError> {
+        if two_factor::is_recovery_code(typed) {
+            let stored = owner.recovery_codes.clone().unwrap_or_default();
+            let mut hashes: Vec<String> = serde_json::from_str(&stored).unwrap_or_default();
+            let hash = two_factor::recovery_hash(typed);
+            let Some(at) = hashes.iter().position(|h| *h == hash) else {
+                return Ok(false);
+            };
+            hashes.remove(at);
+            let remaining = serde_json::to_string(&hashes)
+                .map_err(|e| internal("writing recovery codes failed", e))?;
+            let used = owners::swap_recovery_codes(&self.db, owner.id, &stored, &remaining)
+                .await
+                .map_err(db_failed)?;
+            if used {
+                tracing::warn!(
+                    owner = owner.id,
+                    left = hashes.len(),
+                    "logged in with a recovery code"
+                );
+            }
+            return Ok(used);
+        }
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+        match two_factor::matching_step(secret, typed, now) {
+            Some(step) => owners::take_totp_step(&self.db, owner.id, step)
+                .await
+                .map_err(db_failed),
+            None => Ok(false),
+        }
+    }
+
+    /// `replydesk reset-password`: sets a new password, turns two-step sign-in off, and ends
+    /// every session of the owner.
     pub async fn reset_password(&self, email: &str, new: SecretString) -> Result<(), AppError> {
         use secrecy::ExposeSecret;
         let email = validate::email(email)?;
@@ -185,6 +273,10 @@ impl AccountsService {
         let hash = password::hash(new).await.map_err(hash_failed)?;
         let txn = self.db.begin().await.map_err(db_failed)?;
         owners::set_password_hash(&txn, owner.id, hash)
+            .await
+            .map_err(db_failed)?;
+        // Whoever runs this controls the server: a lost phone must not keep them out.
+        owners::set_two_factor(&txn, owner.id, None)
             .await
             .map_err(db_failed)?;
         sessions::delete_for_owner(&txn, owner.id, None)
@@ -229,31 +321,70 @@ impl Accounts for AccountsService {
             .await
     }
 
-    async fn login(&self, email: &str, password: &str, ip: &str) -> Result<OwnerView, AppError> {
+    async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        code: Option<&str>,
+        ip: &str,
+    ) -> Result<OwnerView, AppError> {
         // Bounded before anything else: the throttle tables and argon2 never see huge inputs.
         validate::entered_password("password", password)?;
+        let code = code.map(str::trim).filter(|c| !c.is_empty());
+        if code.is_some_and(|c| c.len() > 64) {
+            return Err(AppError::invalid("code", "That code is too long."));
+        }
         let email = validate::email(email)?;
-        if let Some(wait) = throttle::retry_after(&self.db, &email, ip)
+        let attempt = match throttle::admit(&self.db, &email, ip)
             .await
             .map_err(db_failed)?
         {
-            return Err(AppError::too_many_requests(
-                throttle::wait_message(wait),
-                wait,
-            ));
-        }
+            Admission::Admitted { attempt } => attempt,
+            Admission::Wait { seconds } => {
+                return Err(AppError::too_many_requests(
+                    throttle::wait_message(seconds),
+                    seconds,
+                ))
+            }
+        };
         let owner = owners::by_email(&self.db, &email)
             .await
             .map_err(db_failed)?;
-        let matches = password::verify(
+        let matches = match password::verify(
             SecretString::from(password.to_owned()),
             owner.as_ref().map(|o| o.password_hash.clone()),
         )
         .await
-        .map_err(hash_failed)?;
+        {
+            Ok(matches) => matches,
+            Err(e) => {
+                // Not checked, so not a failure: the attempt is given back.
+                throttle::withdraw(&self.db, attempt)
+                    .await
+                    .map_err(db_failed)?;
+                return Err(hash_failed(e));
+            }
+        };
         match owner {
             Some(owner) if matches => {
-                throttle::record_success(&self.db, &email)
+                // Two-step sign-in: the password alone does not sign in. A missing or wrong
+                // code leaves the attempt counted, so codes are throttled like passwords.
+                if let Some(secret) = owner.totp_secret.clone() {
+                    let Some(code) = code else {
+                        return Err(AppError::invalid(
+                            "code",
+                            "Enter the 6-digit code from your authenticator app (or one of your recovery codes).",
+                        ));
+                    };
+                    if !self.second_step(&owner, &secret, code).await? {
+                        tracing::warn!(ip, "failed login: wrong two-step code");
+                        return Err(AppError::invalid(
+                            "code",
+                            "That code is not right or was already used. Enter the code your app shows now.",
+                        ));
+                    }
+                }
+                throttle::record_success(&self.db, &email, ip)
                     .await
                     .map_err(db_failed)?;
                 owners::touch_login(&self.db, owner.id)
@@ -263,9 +394,6 @@ impl Accounts for AccountsService {
                 Ok(view(&owner))
             }
             _ => {
-                throttle::record_failure(&self.db, &email, ip)
-                    .await
-                    .map_err(db_failed)?;
                 tracing::warn!(ip, "failed login");
                 Err(AppError::new(
                     app::error::ErrorKind::Unauthorized,
@@ -273,6 +401,68 @@ impl Accounts for AccountsService {
                 ))
             }
         }
+    }
+
+    async fn two_factor_setup(&self, owner: OwnerId) -> Result<TwoFactorSetup, AppError> {
+        let row = self.owner_row(owner).await?;
+        if row.totp_secret.is_some() {
+            return Err(AppError::conflict(
+                "Two-step sign-in is already on. Turn it off first to move it to another app.",
+            ));
+        }
+        let secret = two_factor::new_secret();
+        let (otpauth_url, qr_image) = two_factor::enrolment(&secret, &row.email)
+            .map_err(|e| internal("drawing the authenticator QR code failed", e))?;
+        Ok(TwoFactorSetup {
+            secret,
+            otpauth_url,
+            qr_image,
+        })
+    }
+
+    async fn enable_two_factor(
+        &self,
+        owner: OwnerId,
+        secret: &str,
+        code: &str,
+        password: &str,
+    ) -> Result<Vec<String>, AppError> {
+        let row = self.owner_row(owner).await?;
+        if row.totp_secret.is_some() {
+            return Err(AppError::conflict("Two-step sign-in is already on."));
+        }
+        let secret = secret.trim();
+        if secret.len() > 128 || two_factor::enrolment(secret, &row.email).is_err() {
+            return Err(AppError::bad_request(
+                "That authenticator key is not valid. Start again with a new QR code.",
+            ));
+        }
+        self.confirm_password(&row, password, "password").await?;
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+        let Some(step) = two_factor::matching_step(secret, code, now) else {
+            return Err(AppError::invalid(
+                "code",
+                "That is not the code the app shows now. Check that you scanned this page's QR code and that your phone's clock is right.",
+            ));
+        };
+        let (codes, hashes) = two_factor::new_recovery_codes();
+        let hashes = serde_json::to_string(&hashes)
+            .map_err(|e| internal("writing recovery codes failed", e))?;
+        owners::set_two_factor(&self.db, owner, Some((secret.to_owned(), step, hashes)))
+            .await
+            .map_err(db_failed)?;
+        tracing::info!(owner, "two-step sign-in turned on");
+        Ok(codes)
+    }
+
+    async fn disable_two_factor(&self, owner: OwnerId, password: &str) -> Result<(), AppError> {
+        let row = self.owner_row(owner).await?;
+        self.confirm_password(&row, password, "password").await?;
+        owners::set_two_factor(&self.db, owner, None)
+            .await
+            .map_err(db_failed)?;
+        tracing::info!(owner, "two-step sign-in turned off");
+        Ok(())
     }
 
     async fn change_password(

@@ -10,7 +10,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 
 use super::media::DownloadMedia;
 use super::outbound::callback_message;
-use super::payload::Delivery;
+use super::payload::{BusinessNumber, Delivery};
 use crate::ai::engine::Reply;
 use crate::ai::simulator::SIMULATED_PREFIX;
 use crate::db::messages::StatusOutcome;
@@ -25,6 +25,8 @@ pub struct IngestReport {
     pub duplicates: usize,
     /// Messages without any sender id: nothing to attach them to.
     pub skipped: usize,
+    /// Messages written to another number of the business: stored, never answered.
+    pub other_number: usize,
     pub statuses_applied: usize,
     pub statuses_stale: usize,
     pub statuses_pending: usize,
@@ -50,12 +52,24 @@ async fn enqueue<J: Job>(
         })
 }
 
-/// Stores `delivery`, then publishes what changed to open dashboards.
+/// The note on a message written to a number this server does not answer from.
+fn other_number_note(to: &BusinessNumber) -> String {
+    let number = match &to.display {
+        Some(display) => format!("+{}", display.trim_start_matches('+')),
+        None => format!("the number with id {}", to.phone_number_id),
+    };
+    format!("Sent to {number}, not the number this bot answers from. It was not answered automatically.")
+}
+
+/// Stores `delivery`, then publishes what changed to open dashboards. `answering_from` is the
+/// phone number id replies go out from: a message written to another number of the same
+/// WhatsApp account is stored and shown, never answered from this one.
 pub async fn ingest(
     db: &DatabaseConnection,
     queue: &Queue,
     bus: &Bus,
     delivery: &Delivery,
+    answering_from: Option<&str>,
 ) -> Result<IngestReport, DbErr> {
     let mut report = IngestReport::default();
     if delivery.messages.is_empty() && delivery.statuses.is_empty() {
@@ -106,6 +120,22 @@ pub async fn ingest(
                 if message.media.is_some() {
                     let job = DownloadMedia { message_id };
                     enqueue(queue, &txn, &job, format!("media:{}", message.wamid)).await?;
+                }
+                let elsewhere = message
+                    .to
+                    .as_ref()
+                    .filter(|to| answering_from.is_some_and(|ours| ours != to.phone_number_id));
+                if let Some(to) = elsewhere {
+                    messages::set_note(&txn, message_id, &other_number_note(to)).await?;
+                    tracing::warn!(
+                        wamid = %message.wamid,
+                        to = %to.phone_number_id,
+                        "message to another number of the WhatsApp account stored, not answered"
+                    );
+                    touched.insert(conversation.id);
+                    report.stored += 1;
+                    report.other_number += 1;
+                    continue;
                 }
                 // Every customer message gets a reply job, whatever the AI switch says: the job
                 // also handles STOP and START, and it checks the switch when it is about to

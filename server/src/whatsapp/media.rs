@@ -34,13 +34,82 @@ enum Failure {
     Permanent(String),
 }
 
+/// Whether `path` is one this server gives a downloaded file: `media/<name>`, the name a
+/// plain file name (no folders, no `..`, nothing hidden).
+pub fn is_media_path(path: &str) -> bool {
+    path.strip_prefix("media/").is_some_and(|name| {
+        !name.is_empty()
+            && !name.starts_with('.')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+            && !name.contains("..")
+    })
+}
+
+/// How much customers' files may take: one file, all customers' together, one customer's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaLimits {
+    /// `WHATSAPP_MEDIA_MAX_MB`.
+    pub file_bytes: u64,
+    /// `WHATSAPP_MEDIA_TOTAL_MB`: the disk's share for customers' files.
+    pub total_bytes: u64,
+    /// `WHATSAPP_MEDIA_PER_CUSTOMER_MB`: so one customer cannot fill it.
+    pub customer_bytes: u64,
+}
+
+/// The most one download may write, and which limit that is (for the note on the message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cap {
+    bytes: u64,
+    limit: &'static str,
+}
+
+impl Cap {
+    fn tightest(limits: &MediaLimits, used_total: u64, used_customer: u64) -> Self {
+        [
+            Cap {
+                bytes: limits.file_bytes,
+                limit: "the size limit for one file (WHATSAPP_MEDIA_MAX_MB)",
+            },
+            Cap {
+                bytes: limits.total_bytes.saturating_sub(used_total),
+                limit: "the space for customers' files (WHATSAPP_MEDIA_TOTAL_MB)",
+            },
+            Cap {
+                bytes: limits.customer_bytes.saturating_sub(used_customer),
+                limit:
+                    "this customer's share of the space for files (WHATSAPP_MEDIA_PER_CUSTOMER_MB)",
+            },
+        ]
+        .into_iter()
+        .min_by_key(|cap| cap.bytes)
+        .unwrap_or(Cap {
+            bytes: 0,
+            limit: "the size limit",
+        })
+    }
+
+    fn check(&self, size: Option<u64>) -> Result<(), Failure> {
+        match size {
+            Some(size) if size > self.bytes => Err(Failure::Permanent(format!(
+                "it is {} MB, more than {} allows ({} MB left)",
+                size.div_ceil(1024 * 1024),
+                self.limit,
+                self.bytes / (1024 * 1024)
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct MediaDownloads {
     db: DatabaseConnection,
     bus: Bus,
     client: GraphClient,
     data_dir: PathBuf,
-    max_bytes: u64,
+    limits: MediaLimits,
 }
 
 /// Whether `digest` matches what Meta said: hex in media look-ups, base64 in webhooks.
@@ -89,14 +158,14 @@ impl MediaDownloads {
         bus: Bus,
         client: GraphClient,
         data_dir: &Path,
-        max_bytes: u64,
+        limits: MediaLimits,
     ) -> Self {
         Self {
             db,
             bus,
             client,
             data_dir: data_dir.to_path_buf(),
-            max_bytes,
+            limits,
         }
     }
 
@@ -115,10 +184,23 @@ impl MediaDownloads {
         if message.media_status.as_deref() == Some("ready") {
             return Ok(());
         }
-        match self
-            .fetch(&media_id, message.media_sha256.as_deref(), message.id)
-            .await
-        {
+        let (used_total, used_customer) =
+            messages::media_bytes_used(&self.db, message.conversation_id)
+                .await
+                .map_err(db_failed)?;
+        let cap = Cap::tightest(&self.limits, used_total, used_customer);
+        let fetched = match cap.check(Some(1)) {
+            // Nothing left at all: not even Meta is asked.
+            Err(_) => Err(Failure::Permanent(format!(
+                "it would go past {}",
+                cap.limit
+            ))),
+            Ok(()) => {
+                self.fetch(&media_id, message.media_sha256.as_deref(), message.id, cap)
+                    .await
+            }
+        };
+        match fetched {
             Ok((path, mime, size, sha)) => {
                 self.finish(message.conversation_id, message.id, |txn| {
                     Box::pin(async move {
@@ -174,13 +256,14 @@ impl MediaDownloads {
         media_id: &str,
         webhook_sha: Option<&str>,
         message_id: i32,
+        cap: Cap,
     ) -> Result<(String, Option<String>, i64, String), Failure> {
         let info = self
             .client
             .media_info(media_id)
             .await
             .map_err(|e| classify(&e))?;
-        self.check_size(info.file_size)?;
+        cap.check(info.file_size)?;
         let response = match self.client.download(&info.url).await {
             Ok(response) => response,
             // The URL lives 5 minutes: an expired one answers 404 (or 401/403). Ask again.
@@ -216,7 +299,7 @@ impl MediaDownloads {
             extension(mime.as_deref())
         );
         let partial = dir.join(format!("{name}.part"));
-        let result = self.stream_to(response, &partial).await;
+        let result = stream_to(response, &partial, cap).await;
         let (size, digest) = match result {
             Ok(done) => done,
             Err(failure) => {
@@ -239,49 +322,38 @@ impl MediaDownloads {
         tracing::info!(message = message_id, size, "media downloaded");
         Ok((format!("media/{name}"), mime, size, hex::encode(digest)))
     }
+}
 
-    fn check_size(&self, size: Option<u64>) -> Result<(), Failure> {
-        match size {
-            Some(size) if size > self.max_bytes => Err(Failure::Permanent(format!(
-                "it is {} MB, more than the {} MB limit (WHATSAPP_MEDIA_MAX_MB)",
-                size.div_ceil(1024 * 1024),
-                self.max_bytes / (1024 * 1024)
-            ))),
-            _ => Ok(()),
-        }
-    }
-
-    async fn stream_to(
-        &self,
-        response: reqwest::Response,
-        path: &Path,
-    ) -> Result<(i64, Vec<u8>), Failure> {
-        let mut file = tokio::fs::File::create(path)
+/// Streams the body to `path`, within `cap` (the announced size can be wrong or missing: the
+/// cap holds while streaming). Returns the size and the sha256.
+async fn stream_to(
+    response: reqwest::Response,
+    path: &Path,
+    cap: Cap,
+) -> Result<(i64, Vec<u8>), Failure> {
+    let mut file = tokio::fs::File::create(path)
+        .await
+        .map_err(|e| Failure::Retry(format!("cannot write the file: {e}")))?;
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut body = response.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk
+            .map_err(|e| Failure::Retry(format!("download interrupted: {}", e.without_url())))?;
+        size += chunk.len() as u64;
+        cap.check(Some(size))?;
+        hasher.update(&chunk);
+        file.write_all(&chunk)
             .await
             .map_err(|e| Failure::Retry(format!("cannot write the file: {e}")))?;
-        let mut hasher = Sha256::new();
-        let mut size: u64 = 0;
-        let mut body = response.bytes_stream();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| {
-                Failure::Retry(format!("download interrupted: {}", e.without_url()))
-            })?;
-            size += chunk.len() as u64;
-            // The announced size can be wrong or missing: the cap holds while streaming.
-            self.check_size(Some(size))?;
-            hasher.update(&chunk);
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| Failure::Retry(format!("cannot write the file: {e}")))?;
-        }
-        file.flush()
-            .await
-            .map_err(|e| Failure::Retry(format!("cannot write the file: {e}")))?;
-        Ok((
-            i64::try_from(size).unwrap_or(i64::MAX),
-            hasher.finalize().to_vec(),
-        ))
     }
+    file.flush()
+        .await
+        .map_err(|e| Failure::Retry(format!("cannot write the file: {e}")))?;
+    Ok((
+        i64::try_from(size).unwrap_or(i64::MAX),
+        hasher.finalize().to_vec(),
+    ))
 }
 
 #[cfg(test)]
@@ -298,6 +370,43 @@ mod tests {
             &base64::engine::general_purpose::STANDARD.encode(&digest)
         ));
         assert!(!same_hash(&digest, "abc"));
+    }
+
+    #[test]
+    fn the_tightest_limit_caps_a_download_and_names_itself() {
+        const MB: u64 = 1024 * 1024;
+        let limits = MediaLimits {
+            file_bytes: 100 * MB,
+            total_bytes: 1000 * MB,
+            customer_bytes: 200 * MB,
+        };
+        assert_eq!(Cap::tightest(&limits, 0, 0).bytes, 100 * MB);
+        let customer = Cap::tightest(&limits, 0, 150 * MB);
+        assert_eq!(customer.bytes, 50 * MB);
+        let Err(Failure::Permanent(note)) = customer.check(Some(60 * MB)) else {
+            panic!("a 60 MB file passed a 50 MB allowance");
+        };
+        assert!(note.contains("WHATSAPP_MEDIA_PER_CUSTOMER_MB"), "{note}");
+        let full = Cap::tightest(&limits, 1000 * MB, 0);
+        assert_eq!(full.bytes, 0);
+        assert!(full.check(Some(1)).is_err());
+        assert!(full.limit.contains("WHATSAPP_MEDIA_TOTAL_MB"));
+    }
+
+    #[test]
+    fn media_paths_are_plain_names_in_the_media_folder() {
+        assert!(is_media_path("media/0f3a.ogg"));
+        for bad in [
+            "media/../secret.key",
+            "media/",
+            "media/a/b.ogg",
+            "knowledge/x",
+            "/etc/passwd",
+            "media/.hidden",
+            "media/a..b",
+        ] {
+            assert!(!is_media_path(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -24,6 +24,16 @@ pub struct InboundMessage {
     pub media: Option<Media>,
     /// The whole message object, for what the columns do not hold.
     pub raw: Value,
+    /// The business number the customer wrote to (`value.metadata`).
+    pub to: Option<BusinessNumber>,
+}
+
+/// One of the business's WhatsApp numbers, as a webhook names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessNumber {
+    pub phone_number_id: String,
+    /// `display_phone_number`, e.g. 15550001234.
+    pub display: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,9 +147,20 @@ pub fn read(envelope: &Value) -> Delivery {
                         .push((id, path(contact, &["profile", "name"])));
                 }
             }
+            let to = path(value, &["metadata", "phone_number_id"]).map(|id| BusinessNumber {
+                phone_number_id: id,
+                display: path(value, &["metadata", "display_phone_number"]),
+            });
             delivery
                 .messages
-                .extend(items(value, "messages").filter_map(message));
+                .extend(
+                    items(value, "messages")
+                        .filter_map(message)
+                        .map(|m| InboundMessage {
+                            to: to.clone(),
+                            ..m
+                        }),
+                );
             delivery
                 .statuses
                 .extend(items(value, "statuses").filter_map(status));
@@ -219,6 +240,7 @@ fn message(v: &Value) -> Option<InboundMessage> {
         reply_to,
         media,
         raw: v.clone(),
+        to: None,
     })
 }
 

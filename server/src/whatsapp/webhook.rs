@@ -94,7 +94,16 @@ pub async fn receive(State(state): State<Shared>, headers: HeaderMap, body: Byte
     for other in &delivery.other {
         tracing::info!(field = %other, "WhatsApp webhook change acknowledged");
     }
-    match ingest::ingest(&state.db, &state.queue, &state.bus, &delivery).await {
+    let answering_from = state.credentials.current().phone_number_id;
+    match ingest::ingest(
+        &state.db,
+        &state.queue,
+        &state.bus,
+        &delivery,
+        answering_from.as_deref(),
+    )
+    .await
+    {
         Ok(report) => {
             tracing::debug!(?report, "WhatsApp webhook stored");
             StatusCode::OK.into_response()

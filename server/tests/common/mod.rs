@@ -8,6 +8,7 @@ pub mod fake_graph;
 pub mod fake_llm;
 pub mod meta;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use replydesk::config::JobsConfig;
@@ -93,6 +94,8 @@ impl TestDb {
         config.data_dir = self.data_dir.path().to_path_buf();
         config.database_url = SecretString::from(self.url.clone());
         config.jobs = fast_jobs();
+        // The test binary is not replydesk: uploads are read by the real one.
+        config.extract.program = PathBuf::from(env!("CARGO_BIN_EXE_replydesk"));
         // Tests never reach out: without a fake Graph server, Graph calls fail at once here.
         config.whatsapp.graph_url = url::Url::parse("http://127.0.0.1:9/").expect("url");
         config
@@ -457,4 +460,21 @@ pub async fn seed_conversation(
     .await
     .expect("conversation")
     .id
+}
+
+/// The code an authenticator app with `secret` (base32) shows at `unix` seconds.
+pub fn totp_code(secret: &str, unix: u64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).expect("base32 secret");
+    totp_rs::Builder::new()
+        .with_secret(secret)
+        .with_account_name("owner")
+        .build()
+        .expect("totp")
+        .generate(unix)
+        .to_string()
+}
+
+/// Seconds since the epoch.
+pub fn unix_now() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).expect("after 1970")
 }

@@ -12,6 +12,8 @@ use crate::validate::split_tags;
 #[derive(Clone, Copy)]
 struct Fields {
     burst_ms: RwSignal<String>,
+    burst_messages: RwSignal<String>,
+    burst_chars: RwSignal<String>,
     history_messages: RwSignal<String>,
     context_tokens: RwSignal<String>,
     call_timeout_secs: RwSignal<String>,
@@ -42,6 +44,8 @@ impl Fields {
     fn of(b: &AiBehaviour) -> Self {
         Self {
             burst_ms: text(b.burst_ms),
+            burst_messages: text(b.burst_messages),
+            burst_chars: text(b.burst_chars),
             history_messages: text(b.history_messages),
             context_tokens: text(b.context_tokens),
             call_timeout_secs: text(b.call_timeout_secs),
@@ -71,6 +75,8 @@ impl Fields {
         let words = |s: RwSignal<String>| split_tags(&s.get_untracked());
         Ok(AiBehaviour {
             burst_ms: number("burst_ms", self.burst_ms)?,
+            burst_messages: number("burst_messages", self.burst_messages)?,
+            burst_chars: number("burst_chars", self.burst_chars)?,
             history_messages: number("history_messages", self.history_messages)?,
             context_tokens: number("context_tokens", self.context_tokens)?,
             call_timeout_secs: number("call_timeout_secs", self.call_timeout_secs)?,
@@ -123,6 +129,8 @@ pub fn BehaviourForm(
             <h2 id="behaviour-title">"Behaviour"</h2>
             <form class="behaviour-grid" on:submit=submit novalidate>
                 <Field label="Burst window (ms): messages within it get one reply" name="burst_ms" kind="number" value=f.burst_ms errors />
+                <Field label="One reply reads at most this many of the customer's latest messages" name="burst_messages" kind="number" value=f.burst_messages errors />
+                <Field label="…and at most this many of their latest characters" name="burst_chars" kind="number" value=f.burst_chars errors />
                 <Field label="Earlier messages given to the model" name="history_messages" kind="number" value=f.history_messages errors />
                 <Field label="Knowledge context (tokens)" name="context_tokens" kind="number" value=f.context_tokens errors />
                 <Field label="Timeout per provider (s)" name="call_timeout_secs" kind="number" value=f.call_timeout_secs errors />

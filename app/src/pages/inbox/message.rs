@@ -41,12 +41,17 @@ fn content(m: &MessageView) -> AnyView {
     let pending = m.media_status.as_deref() == Some("pending");
     let caption = (!body.is_empty())
         .then(|| view! { <p class="caption"><Formatted text=body.clone() /></p> });
+    let why = m.error.clone();
     let unavailable = |what: &'static str| {
         if pending {
             view! { <p class="media-note">{format!("Downloading the {what}…")}</p> }.into_any()
         } else {
-            view! { <p class="media-note">{format!("The {what} could not be downloaded.")}</p> }
-                .into_any()
+            // The reason says what to do: a limit to raise, a token to replace.
+            let said = match &why {
+                Some(reason) => format!("The {what} was not downloaded. {reason}"),
+                None => format!("The {what} could not be downloaded."),
+            };
+            view! { <p class="media-note">{said}</p> }.into_any()
         }
     };
     match m.kind.as_str() {
@@ -162,6 +167,12 @@ pub fn Bubble(
         view! { <blockquote class="quote">{text}</blockquote> }
     });
     let outbound = message.direction == "outbound";
+    // A customer's message with a note (written to another of the business's numbers, so
+    // not answered); a media message's note is shown where its file would be.
+    let note = message
+        .error
+        .clone()
+        .filter(|_| !outbound && message.media_status.is_none());
     let id = message.id;
     let ai = message.ai.clone();
     view! {
@@ -169,6 +180,7 @@ pub fn Bubble(
             {(!author.is_empty()).then(|| view! { <span class="author">{author}</span> })}
             {quote}
             {content(&message)}
+            {note.map(|note| view! { <p class="message-note" data-testid="message-note">{note}</p> })}
             <span class="meta">
                 <time datetime=message.sent_at.clone()>{time}</time>
                 {outbound.then(|| view! {

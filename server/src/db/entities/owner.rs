@@ -12,6 +12,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
+    /// Two-step sign-in's shared secret (base32); `None` when it is off.
+    pub totp_secret: Option<String>,
+    /// The time step of the last code accepted (never accepted again).
+    pub totp_last_step: Option<i64>,
+    /// SHA-256 hashes (hex) of the unused recovery codes, as a JSON list.
+    pub recovery_codes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,25 +1,28 @@
-//! Text from uploaded files, isolated from what a hostile or broken file can do: parsing runs
-//! on the blocking pool, a panic is caught, a time limit applies, zip entries are inflated
-//! under a cap, and the text has a maximum length. Every failure is an [`Unreadable`] with a
-//! reason the owner can act on.
+//! Text from uploaded files. [`extract`] is the parser, run only inside the child process of
+//! [`child`] (memory, CPU and file limits set by the operating system); [`extract_file`] is the
+//! server's way in. Zip entries and PDF streams are also inflated under a cap and the text has
+//! a maximum length, so an ordinary oversized file gets a precise reason rather than a kill.
+//! Every failure is an [`Unreadable`] with a reason the owner can act on.
 
+pub mod child;
 mod docx;
 mod pdf;
 mod text;
 
-use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use super::detect::FileKind;
 
 /// Bounds on the work one document may cause.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Most bytes a DOCX (all its parts) or a PDF (its text-bearing streams) may inflate to.
     pub max_unzipped_bytes: u64,
     /// Most bytes of extracted text.
     pub max_text_bytes: usize,
+    /// Most pages of a PDF.
+    pub max_pages: usize,
     /// Longest extraction.
     pub time_limit: Duration,
 }
@@ -30,6 +33,8 @@ impl Default for Limits {
             max_unzipped_bytes: 64 * 1024 * 1024,
             // As much text as the largest text file one may upload.
             max_text_bytes: 10 * 1024 * 1024,
+            // A thick manual has a few hundred; thousands are an export gone wrong or an attack.
+            max_pages: 2_000,
             time_limit: Duration::from_secs(60),
         }
     }
@@ -51,7 +56,7 @@ pub fn extract(kind: FileKind, bytes: &[u8], limits: &Limits) -> Result<String, 
     let raw = match kind {
         FileKind::Pdf => pdf::extract(bytes, limits)?,
         FileKind::Docx => docx::extract(bytes, limits)?,
-        FileKind::Txt | FileKind::Md => text::decode(bytes),
+        FileKind::Txt | FileKind::Md => text::strip_terminal_codes(&text::decode(bytes)),
         FileKind::Html => text::html_to_text(&text::decode(bytes)),
         FileKind::Csv => text::csv_to_text(&text::decode(bytes)),
     };
@@ -60,52 +65,19 @@ pub fn extract(kind: FileKind, bytes: &[u8], limits: &Limits) -> Result<String, 
         return Err(Unreadable::new("The document contains no text."));
     }
     if text.len() > limits.max_text_bytes {
-        return Err(Unreadable::new(format!(
-            "The document holds more than {} MB of text. Split it into smaller documents.",
-            limits.max_text_bytes / (1024 * 1024)
-        )));
+        return Err(child::too_much_text(limits));
     }
     Ok(text)
 }
 
-/// [`extract`] of a stored file, isolated (see [`isolated`]).
+/// [`extract`] of a stored file, in a confined child process (see [`child`]).
 pub async fn extract_file(
+    isolation: &child::Isolation,
     kind: FileKind,
-    path: PathBuf,
-    limits: Limits,
+    path: &Path,
+    limits: &Limits,
 ) -> Result<String, ExtractFailure> {
-    let time_limit = limits.time_limit;
-    isolated(time_limit, move || {
-        let bytes = std::fs::read(&path).map_err(ExtractFailure::Io)?;
-        extract(kind, &bytes, &limits).map_err(ExtractFailure::Unreadable)
-    })
-    .await
-}
-
-/// Runs `work` on the blocking pool, with a panic turned into an [`Unreadable`] and a time
-/// limit.
-///
-/// A parser stuck past the limit cannot be stopped from outside its thread: it is abandoned
-/// (its result is dropped) and the document fails; the thread ends when the parser does.
-async fn isolated(
-    time_limit: Duration,
-    work: impl FnOnce() -> Result<String, ExtractFailure> + Send + 'static,
-) -> Result<String, ExtractFailure> {
-    let task = tokio::task::spawn_blocking(move || {
-        std::panic::catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
-            Err(ExtractFailure::Unreadable(Unreadable::new(
-                "This file is malformed in a way that made the reader fail. Export or save it again and upload the new file.",
-            )))
-        })
-    });
-    match tokio::time::timeout(time_limit, task).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(join)) => Err(ExtractFailure::Io(std::io::Error::other(join))),
-        Err(_) => Err(ExtractFailure::Unreadable(Unreadable::new(format!(
-            "Reading this file took longer than {} seconds, so it was stopped. Try a smaller or simpler version of it.",
-            time_limit.as_secs()
-        )))),
-    }
+    child::run(isolation, kind, path, limits).await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,29 +125,6 @@ mod tests {
             "  # T\n\npara one\nline two".trim_start()
         );
         assert_eq!(normalize(" \n\t\n"), "");
-    }
-
-    fn reason(result: Result<String, ExtractFailure>) -> String {
-        match result {
-            Err(ExtractFailure::Unreadable(reason)) => reason.0,
-            other => panic!("expected a reason, got {other:?}"),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_panicking_parser_is_a_readable_failure() {
-        let failed = isolated(Duration::from_secs(5), || panic!("parser bug")).await;
-        assert!(reason(failed).contains("malformed"));
-    }
-
-    #[tokio::test]
-    async fn a_parser_past_the_time_limit_is_abandoned() {
-        let failed = isolated(Duration::from_millis(50), || {
-            std::thread::sleep(Duration::from_secs(2));
-            Ok(String::new())
-        })
-        .await;
-        assert!(reason(failed).contains("took longer than"));
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! PDF text: parsed with lopdf, checked, then read with pdf-extract.
+//! PDF text: parsed with lopdf, checked, then read with pdf-extract, or with lopdf's own
+//! content-stream walk where pdf-extract finds nothing.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 
 use flate2::read::ZlibDecoder;
 use lopdf::encryption::DecryptionError;
-use lopdf::{Document, Object};
+use lopdf::{Document, Object, ObjectId};
 use pdf_extract::{OutputError, PlainTextOutput};
 
 use super::{Limits, Unreadable};
@@ -39,53 +41,105 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<String, Unreadable> {
         // Readable without a password when only editing is restricted (an empty user password).
         doc.decrypt("").map_err(read_error)?;
     }
+    let pages = doc.get_pages();
+    if pages.len() > limits.max_pages {
+        return Err(Unreadable::new(format!(
+            "This PDF has {} pages; Replydesk reads documents of up to {} pages. Split it into smaller files.",
+            pages.len(),
+            limits.max_pages
+        )));
+    }
     check_inflated_size(&doc, limits.max_unzipped_bytes)?;
     let mut text = String::new();
-    pdf_extract::output_doc(&doc, &mut PlainTextOutput::new(&mut text)).map_err(|e| match e {
-        OutputError::PdfError(e) => read_error(e),
-        other => damaged(other),
-    })?;
-    if text.chars().all(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Unreadable::new(
-            "This PDF has no selectable text — is it a scan? Export it from the original document, or run it through OCR first.",
-        ));
+    let read = pdf_extract::output_doc(&doc, &mut PlainTextOutput::new(&mut text));
+    if has_text(&text) {
+        return Ok(text);
     }
-    Ok(text)
+    // pdf-extract misses some valid files (text shown with the ' and " operators, fonts it
+    // cannot map); lopdf's own walk of the content streams reads those.
+    let page_numbers: Vec<u32> = pages.keys().copied().collect();
+    let walked: String = doc
+        .extract_text_chunks(&page_numbers)
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    if has_text(&walked) {
+        return Ok(walked);
+    }
+    match read {
+        Err(OutputError::PdfError(e)) => Err(read_error(e)),
+        Err(other) => Err(damaged(other)),
+        Ok(()) => Err(Unreadable::new(
+            "This PDF has no selectable text — is it a scan? Export it from the original document, or run it through OCR first.",
+        )),
+    }
 }
 
-/// Refuses a PDF whose compressed streams inflate past `budget` (a "zip bomb" in PDF form).
-/// Images are skipped: text extraction never inflates them.
+fn has_text(text: &str) -> bool {
+    !text.chars().all(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Refuses a PDF whose compressed streams inflate past `budget` (a "zip bomb" in PDF form):
+/// every page counts the content streams it draws, whatever they claim to be (a stream shared
+/// by 2,000 pages is read 2,000 times); every other stream but an image counts once (text
+/// extraction never decodes images). Chains of deflate filters (a stream deflated twice) are
+/// inflated link by link; other filters are left to the reader's memory limit.
 fn check_inflated_size(doc: &Document, budget: u64) -> Result<(), Unreadable> {
     let mut total = 0u64;
-    for object in doc.objects.values() {
+    let mut add = |size: u64| {
+        total = total.saturating_add(size);
+        if total > budget {
+            Err(Unreadable::new(
+                "This PDF unpacks to far more data than a document holds (a \"zip bomb\"?). It was not read.",
+            ))
+        } else {
+            Ok(total)
+        }
+    };
+    let pages = doc.get_pages();
+    let mut drawn: BTreeMap<ObjectId, u64> = BTreeMap::new();
+    for page in pages.values() {
+        for content in doc.get_page_contents(*page) {
+            *drawn.entry(content).or_default() += 1;
+        }
+    }
+    let mut spent = 0;
+    for (id, object) in &doc.objects {
         let Object::Stream(stream) = object else {
             continue;
         };
-        let image = stream
-            .dict
-            .get(b"Subtype")
-            .and_then(Object::as_name)
-            .is_ok_and(|name| name == b"Image");
-        let flate = stream
-            .filters()
-            .is_ok_and(|filters| filters.iter().any(|f| *f == b"FlateDecode"));
-        if image || !flate {
-            continue;
-        }
-        let left = budget - total;
-        let inflated = std::io::copy(
-            &mut ZlibDecoder::new(stream.content.as_slice()).take(left + 1),
-            &mut std::io::sink(),
-        )
-        .unwrap_or(0);
-        total += inflated;
-        if total > budget {
-            return Err(Unreadable::new(
-                "This PDF unpacks to far more data than a document holds (a \"zip bomb\"?). It was not read.",
-            ));
-        }
+        let uses = match drawn.get(id) {
+            Some(uses) => *uses,
+            None if is_image(stream) => continue,
+            None => 1,
+        };
+        let size = inflated_size(stream, budget.saturating_sub(spent));
+        spent = add(size.saturating_mul(uses))?;
     }
     Ok(())
+}
+
+fn is_image(stream: &lopdf::Stream) -> bool {
+    stream
+        .dict
+        .get(b"Subtype")
+        .and_then(Object::as_name)
+        .is_ok_and(|name| name == b"Image")
+}
+
+/// The stream's size once its deflate filters are undone, reading at most `left + 1` bytes.
+fn inflated_size(stream: &lopdf::Stream, left: u64) -> u64 {
+    let Ok(filters) = stream.filters() else {
+        return stream.content.len() as u64;
+    };
+    if filters.is_empty() || filters.iter().any(|f| *f != b"FlateDecode") {
+        return stream.content.len() as u64;
+    }
+    let mut reader: Box<dyn Read + '_> = Box::new(stream.content.as_slice());
+    for _ in &filters {
+        reader = Box::new(ZlibDecoder::new(reader));
+    }
+    std::io::copy(&mut reader.take(left + 1), &mut std::io::sink()).unwrap_or(0)
 }
 
 #[cfg(test)]

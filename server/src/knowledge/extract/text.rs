@@ -20,6 +20,39 @@ pub fn decode(bytes: &[u8]) -> String {
     }
 }
 
+/// Text without terminal escape codes (colours, cursor moves, window titles): a log or a
+/// command's output saved to a file is still a text document.
+pub fn strip_terminal_codes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            // CSI: parameters, then one final character from @ to ~.
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            // OSC: up to BEL or ESC \.
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\u{7}' || (c == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Visible text of an HTML page: scripts and styles dropped, headings as Markdown headings,
 /// block elements as paragraph breaks, entities decoded.
 pub fn html_to_text(html: &str) -> String {
@@ -88,7 +121,11 @@ fn decode_entities(s: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest[..rest.len().min(12)].find(';');
+        // Searched in bytes: a cut at byte 12 may fall inside a character (found by
+        // tests/fuzz.rs); `;` is ASCII, so where it is found is a character boundary.
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|b| *b == b';');
         let decoded = end.and_then(|end| {
             let name = &rest[1..end];
             let c = match name {
@@ -186,6 +223,22 @@ fn csv_rows(csv: &str, delimiter: char) -> Vec<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_ampersand_before_a_wide_character_is_kept() {
+        assert_eq!(decode_entities("&CA½€íÛf"), "&CA½€íÛf");
+        assert_eq!(decode_entities("&amp;é"), "&é");
+    }
+
+    #[test]
+    fn terminal_codes_are_dropped() {
+        assert_eq!(
+            strip_terminal_codes("\u{1b}[1;31mClosed\u{1b}[0m on Mondays\u{1b}]0;title\u{7}!"),
+            "Closed on Mondays!"
+        );
+        assert_eq!(strip_terminal_codes("plain \u{1b}"), "plain ");
+    }
+
     use super::*;
 
     #[test]
