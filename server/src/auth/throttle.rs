@@ -11,7 +11,8 @@
 //! - the address: [`FREE_PER_ADDRESS`] attempts at any emails, then the same curve — one
 //!   address trying many accounts.
 //!
-//! A successful login forgives its pair's attempts (not the address's others).
+//! A successful login is not counted, and forgives its pair's failures (which still count
+//! against the address).
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
@@ -87,8 +88,15 @@ pub async fn admit(db: &DatabaseConnection, email: &str, ip: &str) -> Result<Adm
     Ok(Admission::Admitted { attempt })
 }
 
-/// The password was right: this pair's attempts are forgiven.
-pub async fn record_success(db: &impl ConnectionTrait, email: &str, ip: &str) -> Result<(), DbErr> {
+/// The login succeeded: `attempt` was no failure (it is removed, so an owner who logs in
+/// often never fills the address's count), and this pair's earlier failures are forgiven.
+pub async fn record_success(
+    db: &impl ConnectionTrait,
+    email: &str,
+    ip: &str,
+    attempt: i32,
+) -> Result<(), DbErr> {
+    login_failures::delete(db, attempt).await?;
     login_failures::forgive_pair(db, email, ip).await
 }
 

@@ -94,7 +94,7 @@ pub async fn forgive_pair(db: &impl ConnectionTrait, email: &str, ip: &str) -> R
         .map(|_| ())
 }
 
-/// An attempt whose password was never checked.
+/// An attempt that was no failure (the login succeeded, or the password was never checked).
 pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     Entity::delete_by_id(id).exec(db).await.map(|_| ())
 }

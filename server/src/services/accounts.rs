@@ -384,7 +384,7 @@ impl Accounts for AccountsService {
                         ));
                     }
                 }
-                throttle::record_success(&self.db, &email, ip)
+                throttle::record_success(&self.db, &email, ip, attempt)
                     .await
                     .map_err(db_failed)?;
                 owners::touch_login(&self.db, owner.id)
