@@ -157,9 +157,7 @@ fn TwoStepSignIn() -> impl IntoView {
                         .into_any()
                     } else if let Some(setup) = setup() {
                         view! {
-                            <ol class="steps">
-                                <li>"Scan this code with an authenticator app (Google Authenticator, Microsoft Authenticator, 1Password…)."</li>
-                            </ol>
+                            <p>"Scan this code with an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, 1Password…), then type the code it shows."</p>
                             <img class="qr" src=setup.qr_image alt="QR code for your authenticator app" width="200" height="200" />
                             <p class="field-help">"Cannot scan? Enter this key in the app: " <code data-testid="two-step-key">{setup.secret}</code></p>
                             <form on:submit=on_enable novalidate>

@@ -1,20 +1,76 @@
-//! argon2id password hashing, run on the blocking pool (a hash takes tens of milliseconds of CPU
-//! and 19 MiB of memory). At most one hash per core runs at a time: a flood of logins queues
-//! here briefly and is then turned away ([`PasswordError::Busy`]), so it can neither exhaust the
-//! memory nor starve the other work of the CPU.
+//! argon2id password hashing (a hash takes tens of milliseconds of CPU and 19 MiB of memory).
+//! At most one hash per core runs at a time, on threads of its own: a flood of logins queues
+//! here briefly and is then turned away ([`PasswordError::Busy`]), so it can neither exhaust
+//! the memory nor starve the other work of the CPU.
+//!
+//! Why threads of their own rather than tokio's blocking pool: the allocator keeps a freed
+//! 19 MiB block in the arena of the thread that freed it, and the blocking pool runs each hash
+//! on whichever of its (up to 512) threads is idle — a flood of 300 logins left ~390 MB
+//! resident (bench/login-flood.py). A fixed thread per core reuses its own block.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use std::sync::LazyLock;
+use std::sync::mpsc;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
 /// One hash per core.
-static HASHING: LazyLock<Semaphore> =
-    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)));
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(cores()));
+
+type Work = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads' queue (`None` if not one thread could be started).
+static THREADS: LazyLock<Option<Mutex<mpsc::Sender<Work>>>> = LazyLock::new(|| {
+    let (sender, receiver) = mpsc::channel::<Work>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    let started = (0..cores())
+        .filter(|n| {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || loop {
+                    let next = match receiver.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    match next {
+                        Ok(work) => work(),
+                        Err(_) => return,
+                    }
+                })
+                .map_err(|e| tracing::error!(error = %e, "cannot start a password hashing thread"))
+                .is_ok()
+        })
+        .count();
+    (started > 0).then(|| Mutex::new(sender))
+});
+
+/// Runs `work` on a hashing thread (on the blocking pool if none could be started).
+async fn on_hashing_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
+    let Some(queue) = THREADS.as_ref() else {
+        return Ok(tokio::task::spawn_blocking(work).await?);
+    };
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Work = Box::new(move || {
+        let _ = done.send(work());
+    });
+    queue
+        .lock()
+        .map_err(|_| PasswordError::Threads)?
+        .send(job)
+        .map_err(|_| PasswordError::Threads)?;
+    result.await.map_err(|_| PasswordError::Threads)
+}
 
 /// How long a request waits for a free core before it is told to come back.
 const QUEUE_WAIT: Duration = Duration::from_secs(3);
@@ -35,11 +91,13 @@ pub enum PasswordError {
     /// Every core is busy hashing; the caller should try again in a few seconds.
     #[error("every core is busy checking passwords")]
     Busy,
+    #[error("the password hashing threads stopped")]
+    Threads,
 }
 
 pub async fn hash(password: SecretString) -> Result<String, PasswordError> {
     let _permit = permit().await?;
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.expose_secret().as_bytes(), &salt)
@@ -58,7 +116,7 @@ pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bo
     let known = stored.is_some();
     let stored = stored.unwrap_or_else(|| DECOY_HASH.to_owned());
     let _permit = permit().await?;
-    let matches = tokio::task::spawn_blocking(move || {
+    let matches = on_hashing_thread(move || {
         PasswordHash::new(&stored).is_ok_and(|parsed| {
             Argon2::default()
                 .verify_password(password.expose_secret().as_bytes(), &parsed)
