@@ -65,6 +65,20 @@ test.describe.serial("prompts and AI settings", () => {
     await page.getByRole("button", { name: "Save behaviour" }).click();
     await expect(page.getByTestId("ai-saved")).toHaveText("Behaviour saved.");
     await expect(burst).toHaveValue("1500");
+    // How much of a customer's flood one reply reads: checked like every limit.
+    const most = page.getByLabel("One reply reads at most this many of the customer's latest messages");
+    await most.fill("0");
+    await page.getByRole("button", { name: "Save behaviour" }).click();
+    await expect(page.locator("#field-burst_messages-error")).toContainText("from 1 to 50");
+    await most.fill("10");
+    await page.getByRole("button", { name: "Save behaviour" }).click();
+    await expect(page.getByTestId("ai-saved")).toHaveText("Behaviour saved.");
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      await most.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `test-results/ai-behaviour-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
 
     await page.getByRole("button", { name: "Add provider" }).click();
     let row = page.getByTestId("chain-row");
