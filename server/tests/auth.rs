@@ -238,6 +238,18 @@ async fn login_is_throttled_after_five_failures(engine: Engine) {
         "{body}"
     );
 
+    // Behind a proxy that adds a line of its own to X-Forwarded-For, the first line (the
+    // client's claim) does not make the attacker someone else.
+    let body = json!({"email": EMAIL, "password": "not the password"});
+    let two_lines = [
+        ("x-forwarded-for", "192.0.2.1"),
+        ("x-forwarded-for", attacker),
+    ];
+    let res = app
+        .call_with(&client(), "/api/auth/login", &two_lines, body)
+        .await;
+    assert_eq!(res.status(), 429);
+
     // The owner, from their own address, is not locked out by a stranger's guesses; and
     // logging in often is no failure: 25 logins from one address are 25 successes.
     for n in 0..25 {

@@ -81,11 +81,16 @@ impl TrustedProxies {
         let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>() else {
             return "unknown".to_owned();
         };
-        let header = req
+        // Every line of the header, in order: some proxies add a line of their own rather
+        // than extend the client's, and reading only the first would read the client's.
+        let lines: Vec<&str> = req
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        self.client(peer.ip(), header).to_string()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let header = (!lines.is_empty()).then(|| lines.join(","));
+        self.client(peer.ip(), header.as_deref()).to_string()
     }
 }
 

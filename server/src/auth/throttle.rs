@@ -9,7 +9,10 @@
 //!   last (30 s, 1 min, 2 min … at most [`MAX_DELAY_S`]). A stranger guessing at the owner's
 //!   email slows down only themselves: the owner, from their own address, is not locked out.
 //! - the address: [`FREE_PER_ADDRESS`] attempts at any emails, then the same curve — one
-//!   address trying many accounts.
+//!   address trying many accounts. An IPv6 client counts by its /64 (one subscriber's
+//!   network: a single machine can take any of its 2^64 addresses).
+//! - the email, from anywhere: [`FREE_PER_EMAIL`] attempts, then the same curve — a ceiling
+//!   for guesses spread over many addresses, far above what the owner's own slips reach.
 //!
 //! A successful login is not counted, and forgives its pair's failures (which still count
 //! against the address).
@@ -21,6 +24,7 @@ use crate::db::{self, login_failures};
 
 pub const FREE_PER_PAIR: u64 = 5;
 pub const FREE_PER_ADDRESS: u64 = 20;
+pub const FREE_PER_EMAIL: u64 = 100;
 /// The first delay once the free attempts are spent; it doubles with each further attempt.
 const FIRST_DELAY_S: i64 = 30;
 pub const MAX_DELAY_S: i64 = 15 * 60;
@@ -52,7 +56,7 @@ fn delay_after(count: u64, free: u64) -> Option<Duration> {
 }
 
 /// Seconds left of the delay the counters impose at `now`, if any.
-fn wait_left(now: DateTime<Utc>, counters: [(u64, Option<DateTime<Utc>>, u64); 2]) -> Option<u64> {
+fn wait_left(now: DateTime<Utc>, counters: [(u64, Option<DateTime<Utc>>, u64); 3]) -> Option<u64> {
     counters
         .into_iter()
         .filter_map(|(count, latest, free)| {
@@ -63,19 +67,32 @@ fn wait_left(now: DateTime<Utc>, counters: [(u64, Option<DateTime<Utc>>, u64); 2
         .max()
 }
 
+/// The address as the throttle counts it: an IPv6 address by its /64 network.
+pub fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => ipnet::Ipv6Net::new(v6, 64)
+            .map(|net| net.trunc().to_string())
+            .unwrap_or_else(|_| ip.to_owned()),
+        _ => ip.to_owned(),
+    }
+}
+
 /// Records an attempt for `email` from `ip`, or says how long to wait.
 pub async fn admit(db: &DatabaseConnection, email: &str, ip: &str) -> Result<Admission, DbErr> {
+    let ip = &address_key(ip);
     let txn = db::write_txn(db).await?;
     login_failures::lock_pair(&txn, email, ip).await?;
     let now = Utc::now();
     let since = now - window();
     let (pair, pair_latest) = login_failures::recent_pair(&txn, email, ip, since).await?;
     let (address, address_latest) = login_failures::recent_address(&txn, ip, since).await?;
+    let (anywhere, anywhere_latest) = login_failures::recent_email(&txn, email, since).await?;
     let wait = wait_left(
         now,
         [
             (pair, pair_latest, FREE_PER_PAIR),
             (address, address_latest, FREE_PER_ADDRESS),
+            (anywhere, anywhere_latest, FREE_PER_EMAIL),
         ],
     );
     if let Some(seconds) = wait {
@@ -97,7 +114,7 @@ pub async fn record_success(
     attempt: i32,
 ) -> Result<(), DbErr> {
     login_failures::delete(db, attempt).await?;
-    login_failures::forgive_pair(db, email, ip).await
+    login_failures::forgive_pair(db, email, &address_key(ip)).await
 }
 
 /// The password was never checked (the server was too busy): the attempt does not count.
@@ -152,18 +169,41 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_delay_of_the_two_counters_holds() {
+    fn the_longest_delay_of_the_counters_holds() {
         let now = Utc::now();
         let ago = |s| Some(now - Duration::seconds(s));
-        assert_eq!(wait_left(now, [(4, ago(0), 5), (4, ago(0), 20)]), None);
+        let calm = (0, None, 100);
         assert_eq!(
-            wait_left(now, [(5, ago(10), 5), (5, ago(10), 20)]),
+            wait_left(now, [(4, ago(0), 5), (4, ago(0), 20), calm]),
+            None
+        );
+        assert_eq!(
+            wait_left(now, [(5, ago(10), 5), (5, ago(10), 20), calm]),
             Some(20)
         );
         assert_eq!(
-            wait_left(now, [(5, ago(40), 5), (21, ago(40), 20)]),
+            wait_left(now, [(5, ago(40), 5), (21, ago(40), 20), calm]),
             Some(20)
         );
-        assert_eq!(wait_left(now, [(5, ago(40), 5), (5, ago(40), 20)]), None);
+        assert_eq!(
+            wait_left(now, [(5, ago(40), 5), (5, ago(40), 20), calm]),
+            None
+        );
+        // Guesses from many addresses meet the email's own ceiling.
+        assert_eq!(
+            wait_left(now, [(1, ago(0), 5), (1, ago(0), 20), (101, ago(0), 100)]),
+            Some(60)
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_network() {
+        assert_eq!(address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            address_key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(address_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(address_key("unknown"), "unknown");
     }
 }

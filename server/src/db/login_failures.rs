@@ -82,6 +82,18 @@ pub async fn recent_address(
     count_and_latest(db, query).await
 }
 
+/// Attempts at `email` from anywhere since `since` (forgiven ones no longer carry it).
+pub async fn recent_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+    since: DateTime<Utc>,
+) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+    let query = Entity::find()
+        .filter(Column::Email.eq(email))
+        .filter(Column::At.gt(since));
+    count_and_latest(db, query).await
+}
+
 /// The pair's attempts no longer count against it; the rows stay, so they still count
 /// against the address they came from.
 pub async fn forgive_pair(db: &impl ConnectionTrait, email: &str, ip: &str) -> Result<(), DbErr> {
