@@ -43,3 +43,25 @@ test("an HTML document from a customer downloads instead of rendering", async ({
   const state = await page.request.post("/api/auth/state", { data: {} });
   expect((await state.json()).owner).not.toBeNull();
 });
+
+// A customer who wrote to another number of the same WhatsApp account: the message is shown
+// with a note saying so, and the bot does not answer it from this number.
+test("a message to another number is shown with a note, not answered", async ({ page, request }) => {
+  await signedIn(page);
+  const at = Math.floor(Date.now() / 1000);
+  const LEO = { waId: "5511911110010", name: "Leo Dias" };
+  await deliver(request, {
+    metadata: { display_phone_number: "15559990000", phone_number_id: "999888777666555" },
+    contacts: [{ profile: { name: LEO.name }, wa_id: LEO.waId }],
+    messages: [{ from: LEO.waId, id: `wamid.in.other.${at}`, timestamp: String(at), type: "text", text: { body: "Are you open today?" } }],
+  });
+  await page.goto("/inbox");
+  await hydrated(page);
+  await page.locator(".conversation", { hasText: LEO.name }).getByRole("link").click();
+  const note = page.getByTestId("message-note");
+  await expect(note).toContainText("Sent to +15559990000, not the number this bot answers from");
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.screenshot({ path: `test-results/inbox-other-number-${width}.png` });
+  }
+});

@@ -13,7 +13,6 @@ use app::validate;
 
 use crate::auth::client_address::{TrustedProxies, DEFAULT_TRUSTED_PROXIES};
 use crate::knowledge::extract::child::Isolation;
-use crate::whatsapp::media::MediaLimits;
 
 /// A variable that is set to something unusable. Printed as one line and the process exits 2.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -44,6 +43,17 @@ pub struct AdminBootstrap {
     pub email: String,
     pub password: SecretString,
     pub business_name: String,
+}
+
+/// How much customers' files may take: one file, all customers' together, one customer's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaLimits {
+    /// `WHATSAPP_MEDIA_MAX_MB`.
+    pub file_bytes: u64,
+    /// `WHATSAPP_MEDIA_TOTAL_MB`: the disk's share for customers' files.
+    pub total_bytes: u64,
+    /// `WHATSAPP_MEDIA_PER_CUSTOMER_MB`: so one customer cannot fill it.
+    pub customer_bytes: u64,
 }
 
 /// WhatsApp Cloud API: where the Graph API is, and the credentials.

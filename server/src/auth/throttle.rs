@@ -20,7 +20,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
-use crate::db::{self, login_failures};
+use crate::db;
+use crate::db::login_failures::{self, Counted};
 
 pub const FREE_PER_PAIR: u64 = 5;
 pub const FREE_PER_ADDRESS: u64 = 20;
@@ -84,9 +85,12 @@ pub async fn admit(db: &DatabaseConnection, email: &str, ip: &str) -> Result<Adm
     login_failures::lock_pair(&txn, email, ip).await?;
     let now = Utc::now();
     let since = now - window();
-    let (pair, pair_latest) = login_failures::recent_pair(&txn, email, ip, since).await?;
-    let (address, address_latest) = login_failures::recent_address(&txn, ip, since).await?;
-    let (anywhere, anywhere_latest) = login_failures::recent_email(&txn, email, since).await?;
+    let (pair, pair_latest) =
+        login_failures::recent(&txn, Counted::Pair { email, ip }, since).await?;
+    let (address, address_latest) =
+        login_failures::recent(&txn, Counted::Address(ip), since).await?;
+    let (anywhere, anywhere_latest) =
+        login_failures::recent(&txn, Counted::Email(email), since).await?;
     let wait = wait_left(
         now,
         [

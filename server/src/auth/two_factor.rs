@@ -43,6 +43,12 @@ fn totp(secret_base32: &str, account: &str) -> Result<Totp, TwoFactorError> {
         .map_err(|_| TwoFactorError::BadSecret)
 }
 
+/// Whether `secret_base32` is a key this module accepts (base32, at least 128 bits, at most
+/// 128 characters: a key from [`new_secret`] is 32).
+pub fn is_secret(secret_base32: &str) -> bool {
+    secret_base32.len() <= 128 && totp(secret_base32, "owner").is_ok()
+}
+
 /// A new random secret (160 bits, as RFC 4226 recommends), base32 as apps take it.
 pub fn new_secret() -> String {
     let bytes: [u8; 20] = rand::thread_rng().gen();
@@ -149,6 +155,10 @@ mod tests {
             assert!(matching_step(&secret, wrong, now).is_none(), "{wrong}");
         }
         assert!(matching_step("not base32!", "123456", now).is_none());
+        assert!(is_secret(&secret));
+        for bad in ["", "not base32!", "AAAA", &"A".repeat(200)] {
+            assert!(!is_secret(bad), "{bad}");
+        }
     }
 
     #[test]

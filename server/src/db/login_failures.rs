@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Select, Set, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
 };
 
 use super::entities::login_failure::{ActiveModel, Column, Entity};
@@ -42,11 +42,35 @@ pub async fn record(
     .map(|row| row.id)
 }
 
-/// How many attempts a query finds, and when the latest was.
-async fn count_and_latest(
+/// Whose attempts to count.
+#[derive(Debug, Clone, Copy)]
+pub enum Counted<'a> {
+    /// At one email from one address.
+    Pair { email: &'a str, ip: &'a str },
+    /// At any email from one address.
+    Address(&'a str),
+    /// At one email from anywhere (forgiven ones no longer carry it).
+    Email(&'a str),
+}
+
+/// How many attempts of `who` were made since `since`, and when the latest was.
+pub async fn recent(
     db: &impl ConnectionTrait,
-    query: Select<Entity>,
+    who: Counted<'_>,
+    since: DateTime<Utc>,
 ) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+    let (email, ip) = match who {
+        Counted::Pair { email, ip } => (Some(email), Some(ip)),
+        Counted::Address(ip) => (None, Some(ip)),
+        Counted::Email(email) => (Some(email), None),
+    };
+    let mut query = Entity::find().filter(Column::At.gt(since));
+    if let Some(email) = email {
+        query = query.filter(Column::Email.eq(email));
+    }
+    if let Some(ip) = ip {
+        query = query.filter(Column::Ip.eq(ip));
+    }
     let count = query.clone().count(db).await?;
     let latest = query
         .order_by_desc(Column::At)
@@ -54,44 +78,6 @@ async fn count_and_latest(
         .await?
         .map(|row| row.at);
     Ok((count, latest))
-}
-
-/// Attempts at `email` from `ip` since `since`.
-pub async fn recent_pair(
-    db: &impl ConnectionTrait,
-    email: &str,
-    ip: &str,
-    since: DateTime<Utc>,
-) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
-    let query = Entity::find()
-        .filter(Column::Email.eq(email))
-        .filter(Column::Ip.eq(ip))
-        .filter(Column::At.gt(since));
-    count_and_latest(db, query).await
-}
-
-/// Attempts at any email from `ip` since `since`.
-pub async fn recent_address(
-    db: &impl ConnectionTrait,
-    ip: &str,
-    since: DateTime<Utc>,
-) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
-    let query = Entity::find()
-        .filter(Column::Ip.eq(ip))
-        .filter(Column::At.gt(since));
-    count_and_latest(db, query).await
-}
-
-/// Attempts at `email` from anywhere since `since` (forgiven ones no longer carry it).
-pub async fn recent_email(
-    db: &impl ConnectionTrait,
-    email: &str,
-    since: DateTime<Utc>,
-) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
-    let query = Entity::find()
-        .filter(Column::Email.eq(email))
-        .filter(Column::At.gt(since));
-    count_and_latest(db, query).await
 }
 
 /// The pair's attempts no longer count against it; the rows stay, so they still count

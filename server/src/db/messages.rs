@@ -210,7 +210,7 @@ pub async fn mark_failed(
             status: Set("failed".to_owned()),
             status_at: Set(Some(Utc::now())),
             error_code: Set(code),
-            error_title: Set(Some(title.chars().take(256).collect())),
+            error_title: Set(Some(error_title(title))),
             error_detail: Set(detail),
             ..Default::default()
         })
@@ -246,13 +246,32 @@ pub async fn media_ready(
 }
 
 /// An inbound file could not be downloaded; `reason` is shown on the message.
+/// The shown reason as stored: its column holds 256 characters.
+fn error_title(text: &str) -> String {
+    text.chars().take(256).collect()
+}
+
 /// A note shown under an inbound message (why it was not answered, say).
 pub async fn set_note(db: &impl ConnectionTrait, id: i32, note: &str) -> Result<(), DbErr> {
+    annotate(db, id, note, None).await
+}
+
+/// Stores the note shown under an inbound message, and its file's new state if any.
+async fn annotate(
+    db: &impl ConnectionTrait,
+    id: i32,
+    note: &str,
+    media_status: Option<&str>,
+) -> Result<(), DbErr> {
+    let mut row = ActiveModel {
+        error_title: Set(Some(error_title(note))),
+        ..Default::default()
+    };
+    if let Some(status) = media_status {
+        row.media_status = Set(Some(status.to_owned()));
+    }
     Entity::update_many()
-        .set(ActiveModel {
-            error_title: Set(Some(note.chars().take(256).collect())),
-            ..Default::default()
-        })
+        .set(row)
         .filter(Column::Id.eq(id))
         .exec(db)
         .await
@@ -260,16 +279,7 @@ pub async fn set_note(db: &impl ConnectionTrait, id: i32, note: &str) -> Result<
 }
 
 pub async fn media_failed(db: &impl ConnectionTrait, id: i32, reason: &str) -> Result<(), DbErr> {
-    Entity::update_many()
-        .set(ActiveModel {
-            media_status: Set(Some("failed".to_owned())),
-            error_title: Set(Some(reason.chars().take(256).collect())),
-            ..Default::default()
-        })
-        .filter(Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map(|_| ())
+    annotate(db, id, reason, Some("failed")).await
 }
 
 /// Whether the newest outbound message that WhatsApp either accepted or refused for an invalid

@@ -216,7 +216,7 @@ impl AccountsService {
         } else {
             Err(AppError::invalid(
                 field,
-                "That is not your current password.",
+                "The current password is not correct.",
             ))
         }
     }
@@ -432,7 +432,7 @@ impl Accounts for AccountsService {
             return Err(AppError::conflict("Two-step sign-in is already on."));
         }
         let secret = secret.trim();
-        if secret.len() > 128 || two_factor::enrolment(secret, &row.email).is_err() {
+        if !two_factor::is_secret(secret) {
             return Err(AppError::bad_request(
                 "That authenticator key is not valid. Start again with a new QR code.",
             ));
@@ -480,22 +480,8 @@ impl Accounts for AccountsService {
                 "The new password must differ from the current one.",
             ));
         }
-        let row = owners::by_id(&self.db, owner)
-            .await
-            .map_err(db_failed)?
-            .ok_or_else(AppError::unauthorized)?;
-        let matches = password::verify(
-            SecretString::from(current.to_owned()),
-            Some(row.password_hash.clone()),
-        )
-        .await
-        .map_err(hash_failed)?;
-        if !matches {
-            return Err(AppError::invalid(
-                "current",
-                "The current password is not correct.",
-            ));
-        }
+        let row = self.owner_row(owner).await?;
+        self.confirm_password(&row, current, "current").await?;
         let hash = password::hash(SecretString::from(new.to_owned()))
             .await
             .map_err(hash_failed)?;

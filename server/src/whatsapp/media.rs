@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::client::{ErrorClass, GraphClient, GraphError};
+use crate::config::MediaLimits;
 use crate::db::messages;
 use crate::jobs::{Job, JobContext, JobError};
 use crate::realtime::Bus;
@@ -45,17 +46,6 @@ pub fn is_media_path(path: &str) -> bool {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
             && !name.contains("..")
     })
-}
-
-/// How much customers' files may take: one file, all customers' together, one customer's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MediaLimits {
-    /// `WHATSAPP_MEDIA_MAX_MB`.
-    pub file_bytes: u64,
-    /// `WHATSAPP_MEDIA_TOTAL_MB`: the disk's share for customers' files.
-    pub total_bytes: u64,
-    /// `WHATSAPP_MEDIA_PER_CUSTOMER_MB`: so one customer cannot fill it.
-    pub customer_bytes: u64,
 }
 
 /// The most one download may write, and which limit that is (for the note on the message).

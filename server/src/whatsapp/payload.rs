@@ -147,9 +147,11 @@ pub fn read(envelope: &Value) -> Delivery {
                         .push((id, path(contact, &["profile", "name"])));
                 }
             }
+            // Bounded: these reach a note on the message and the log.
+            let short = |s: String| s.chars().take(32).collect::<String>();
             let to = path(value, &["metadata", "phone_number_id"]).map(|id| BusinessNumber {
-                phone_number_id: id,
-                display: path(value, &["metadata", "display_phone_number"]),
+                phone_number_id: short(id),
+                display: path(value, &["metadata", "display_phone_number"]).map(short),
             });
             delivery
                 .messages

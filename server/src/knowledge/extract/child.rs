@@ -242,7 +242,7 @@ fn crash_reason(
     }
 }
 
-pub fn malformed() -> Unreadable {
+fn malformed() -> Unreadable {
     Unreadable::new(
         "This file is malformed in a way that made the reader fail. Export or save it again and upload the new file.",
     )
