@@ -131,8 +131,6 @@ pub trait Knowledge: Send + Sync {
     /// The passages an AI answer was given, with their documents (those since deleted or
     /// re-cut are missing).
     async fn passages(&self, ids: Vec<i32>) -> Result<Vec<CitedPassage>, AppError>;
-    /// Changes the stemming language and rebuilds the index in it.
-    async fn set_language(&self, language: String) -> Result<(), AppError>;
 }
 
 /// Prompt templates, and trying them.

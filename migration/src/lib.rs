@@ -8,6 +8,7 @@ mod m20261126_000002_pending_statuses;
 mod m20261126_000003_ai_engine;
 mod m20261126_000004_analytics;
 mod m20261203_000001_two_factor;
+mod m20261204_000001_retrieval;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_ai_engine::Migration),
             Box::new(m20261126_000004_analytics::Migration),
             Box::new(m20261203_000001_two_factor::Migration),
+            Box::new(m20261204_000001_retrieval::Migration),
         ]
     }
 }

@@ -26,7 +26,7 @@ fn id<T: IntoIden>(col: T) -> ColumnDef {
         .to_owned()
 }
 
-fn at<T: IntoIden>(col: T) -> ColumnDef {
+pub(crate) fn at<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col)
         .timestamp_with_time_zone()
         .not_null()
@@ -80,7 +80,7 @@ pub(crate) fn flag<T: IntoIden>(col: T, default: bool) -> ColumnDef {
         .to_owned()
 }
 
-fn fk(
+pub(crate) fn fk(
     name: &str,
     from: (impl IntoIden + 'static, impl IntoIden + 'static),
     to: (impl IntoIden + 'static, impl IntoIden + 'static),

@@ -14,9 +14,9 @@ use app::model::{
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::ai::extractive;
 use crate::db::analytics::{MessageFact, CUSTOMER, OWNER};
 use crate::db::entities::llm_usage;
+use crate::knowledge::language;
 
 /// Days in the business's time zone, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +177,10 @@ fn first_responses(facts: &[MessageFact]) -> Vec<i64> {
 
 /// Questions asked in the same meaningful words (any order) are one group.
 fn group_key(question: &str) -> String {
-    let mut words = extractive::words(question);
+    let mut words: Vec<String> = language::content_words(question, &[])
+        .iter()
+        .map(|w| language::fold(w))
+        .collect();
     words.sort_unstable();
     words.dedup();
     if words.is_empty() {

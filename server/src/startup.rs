@@ -43,7 +43,7 @@ use crate::http::security_headers::{self, SecurityHeaders};
 use crate::http::{analytics_export, export};
 use crate::jobs::{Queue, Worker};
 use crate::knowledge::index::Opened;
-use crate::knowledge::pipeline::ExtractDocument;
+use crate::knowledge::pipeline::{EmbedPassages, ExtractDocument};
 use crate::knowledge::{upload, KnowledgeBase};
 use crate::realtime::push::{self, PushState};
 use crate::realtime::{self, Bus};
@@ -294,6 +294,17 @@ impl Application {
                 let engine = engine.clone();
                 async move { engine.run(job, ctx).await }
             });
+        }
+        {
+            let meaning = engine.meaning().clone();
+            worker.register(move |job: EmbedPassages, ctx| {
+                let meaning = meaning.clone();
+                async move { meaning.run(job, ctx).await }
+            });
+        }
+        // Passages added while embeddings were off, or made by another model: embedded now.
+        if matches!(engine.meaning().embedder().await, Ok(Some(_))) {
+            knowledge.request_embeddings().await;
         }
         let system: Arc<dyn System> = Arc::new(SystemService::new(
             db.clone(),

@@ -610,15 +610,19 @@ async fn ranking_puts_the_right_passage_first(engine: Engine) {
     );
     assert_eq!(titles(&app, "who pays the postage").await[0], "returns");
 
-    // Spanish stems once the index speaks Spanish.
+    // A business that speaks English and Spanish: Spanish documents are stemmed in Spanish,
+    // English ones stay English, and questions in either language find theirs.
     let res = app
-        .post("/api/knowledge/language", json!({ "language": "spanish" }))
+        .post(
+            "/api/settings/business",
+            json!({"profile": {"name": "Hotel", "timezone": "Europe/Madrid", "languages": ["English", "Español"]}}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let spanish = [
-        ("cancelaciones.txt", "Cancelaciones: puede cancelar su reserva sin coste hasta 24 horas antes de la llegada."),
-        ("modificaciones.txt", "Modificaciones: puede modificar su reserva sin coste hasta 24 horas antes de la llegada."),
-        ("grupos.txt", "Grupos: las reservas de más de diez personas necesitan un depósito."),
+        ("cancelaciones.txt", "Cancelaciones: puede cancelar su reserva sin coste hasta 24 horas antes de la llegada. Le devolvemos el importe completo."),
+        ("modificaciones.txt", "Modificaciones: puede modificar su reserva sin coste hasta 24 horas antes de la llegada, según disponibilidad."),
+        ("grupos.txt", "Grupos: las reservas de más de diez personas necesitan un depósito del veinte por ciento."),
     ];
     for (name, text) in spanish {
         let id = accepted(&app, name, text.into()).await;
@@ -636,11 +640,22 @@ async fn ranking_puts_the_right_passage_first(engine: Engine) {
         titles(&app, "depositos para grupos grandes").await[0],
         "grupos"
     );
-    assert_eq!(library(&app).await["language"], "spanish");
-    let res = app
-        .post("/api/knowledge/language", json!({ "language": "klingon" }))
-        .await;
-    assert_eq!(res.status(), 400);
+    // English still ranks as before: the Spanish documents took nothing from it.
+    assert_eq!(
+        titles(&app, "How do I get my money refunded?").await[0],
+        "refunds"
+    );
+    assert_eq!(titles(&app, "who pays the postage").await[0], "returns");
+    let shelf = library(&app).await;
+    assert_eq!(shelf["languages"], json!(["English", "Español"]));
+    let language_of = |title: &str| {
+        shelf["documents"]
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["title"] == title))
+            .map(|d| d["language"].clone())
+    };
+    assert_eq!(language_of("refunds"), Some(json!("English")));
+    assert_eq!(language_of("cancelaciones"), Some(json!("Español")));
     app.stop().await;
 }
 

@@ -59,12 +59,3 @@ pub async fn search_knowledge(query: KnowledgeQuery) -> Result<Vec<SearchHit>, A
     super::caller()?.owner()?;
     super::state()?.knowledge.search(query).await
 }
-
-#[server(prefix = "/api", endpoint = "knowledge/language", input = Json, output = Json)]
-pub async fn set_knowledge_language(language: String) -> Result<(), AppError> {
-    let caller = super::caller()?;
-    caller.owner()?;
-    let detail = format!("Search language: {language}");
-    let result = super::state()?.knowledge.set_language(language).await;
-    super::audited(&caller, "settings_changed", detail, result).await
-}

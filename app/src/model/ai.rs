@@ -181,10 +181,16 @@ pub struct AiBehaviour {
     pub handoff_message: String,
     /// After the owner replies by hand, the AI stays off this many hours; 0 = until switched on.
     pub pause_hours: u32,
-    /// Frames an extractive answer (no provider configured, or none answered).
+    /// Comes before a list taken from the documents (no provider configured, or none answered).
     pub extractive_intro: String,
-    /// Templates that answer only from the knowledge base hand off below this passage score.
-    pub min_score: f32,
+    /// How much of a question (percent of its meaning) the best passage must cover before the
+    /// bot answers from the documents without a model; below it, the question goes to a person.
+    pub min_match: u32,
+    /// Find passages by meaning too, when the provider can embed text (a small cost per
+    /// passage, once, and per question).
+    pub meaning_search: bool,
+    /// The embeddings model; empty: the provider's usual one (OpenAI and OpenRouter).
+    pub embedding_model: String,
     /// A message that is one of these opts the customer out (STOP).
     pub opt_out_words: Vec<String>,
     pub opt_out_reply: String,
@@ -214,7 +220,9 @@ impl Default for AiBehaviour {
             handoff_message: "Thanks for your patience. A member of our team will reply to you here shortly.".into(),
             pause_hours: 0,
             extractive_intro: "Here is what I found for you:".into(),
-            min_score: 0.0,
+            min_match: 51,
+            meaning_search: true,
+            embedding_model: String::new(),
             opt_out_words: words(&["stop", "unsubscribe", "parar", "baja", "arrêt", "arret", "stopp"]),
             opt_out_reply: "You will not receive any more messages from us. Write START to receive messages again.".into(),
             opt_in_words: words(&["start", "unstop", "subscribe", "volver", "reanudar", "iniciar"]),

@@ -328,6 +328,8 @@ pub struct DocumentView {
     pub category: Option<String>,
     pub tags: Vec<String>,
     pub passages: i32,
+    /// The language it is written in, by name ("Português"), once read.
+    pub language: Option<String>,
     /// Goes up by one each time the file is replaced.
     pub version: i32,
     pub created_at: String,
@@ -357,23 +359,13 @@ pub struct Library {
     pub files: u32,
     pub max_files: u32,
     pub max_file_bytes: u64,
-    /// The stemming language of the search index, e.g. "english".
-    pub language: String,
+    /// The languages questions are searched in (Settings › Business), by name; empty: every
+    /// language Replydesk knows.
+    pub languages: Vec<String>,
     /// Categories and tags in use, for the filters.
     pub categories: Vec<String>,
     pub tags: Vec<String>,
 }
-
-/// Languages the search index can stem, as (key, label).
-pub const KNOWLEDGE_LANGUAGES: &[(&str, &str)] = &[
-    ("english", "English"),
-    ("spanish", "Spanish"),
-    ("portuguese", "Portuguese"),
-    ("french", "French"),
-    ("german", "German"),
-    ("italian", "Italian"),
-    ("dutch", "Dutch"),
-];
 
 /// One passage of a document, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -451,6 +443,8 @@ pub struct SearchHit {
     pub heading_path: String,
     /// BM25 score: higher is better; only comparable within one search.
     pub score: f32,
+    /// How much of the question the passage covers, 0 to 1.
+    pub relevance: f32,
     pub snippet: Vec<SnippetPart>,
     /// The whole passage (what the AI engine reads).
     pub content: String,

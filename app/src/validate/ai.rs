@@ -225,6 +225,18 @@ fn within(field: &str, value: u32, range: std::ops::RangeInclusive<u32>) -> Resu
     }
 }
 
+/// An optional model id: empty, or an id without spaces.
+fn model_name(field: &str, text: &str) -> Result<String, AppError> {
+    let model = text.trim();
+    if model.chars().count() > MAX_MODEL_CHARS || model.contains(char::is_whitespace) {
+        return Err(AppError::invalid(
+            field,
+            "Enter the model's id, such as text-embedding-3-small (no spaces), or leave it empty.",
+        ));
+    }
+    Ok(model.to_owned())
+}
+
 /// The behaviour settings, tidied.
 pub fn behaviour(b: &AiBehaviour) -> Result<AiBehaviour, AppError> {
     let call_timeout_secs = within("call_timeout_secs", b.call_timeout_secs, 1..=120)?;
@@ -234,9 +246,6 @@ pub fn behaviour(b: &AiBehaviour) -> Result<AiBehaviour, AppError> {
             "total_budget_secs",
             "The total budget must be at least one call's timeout.",
         ));
-    }
-    if !b.min_score.is_finite() || !(0.0..=100.0).contains(&b.min_score) {
-        return Err(AppError::invalid("min_score", "Use a score from 0 to 100."));
     }
     Ok(AiBehaviour {
         burst_ms: within("burst_ms", b.burst_ms, 0..=30_000)?,
@@ -249,7 +258,9 @@ pub fn behaviour(b: &AiBehaviour) -> Result<AiBehaviour, AppError> {
         handoff_message: message("handoff_message", &b.handoff_message)?,
         pause_hours: within("pause_hours", b.pause_hours, 0..=720)?,
         extractive_intro: message("extractive_intro", &b.extractive_intro)?,
-        min_score: b.min_score,
+        min_match: within("min_match", b.min_match, 0..=100)?,
+        meaning_search: b.meaning_search,
+        embedding_model: model_name("embedding_model", &b.embedding_model)?,
         opt_out_words: words("opt_out_words", &b.opt_out_words)?,
         opt_out_reply: message("opt_out_reply", &b.opt_out_reply)?,
         opt_in_words: words("opt_in_words", &b.opt_in_words)?,
@@ -368,7 +379,7 @@ mod tests {
         };
         assert!(behaviour(&b).is_err());
         let b = AiBehaviour {
-            min_score: f32::NAN,
+            min_match: 101,
             ..AiBehaviour::default()
         };
         assert!(behaviour(&b).is_err());

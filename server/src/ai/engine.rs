@@ -20,7 +20,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::{Deserialize, Serialize};
 
-use super::intent::{classify, Intent};
+use super::embeddings::{self, Meaning};
+use super::intent::{classify, Intent, SmallTalk};
+use super::phrases::{say, Phrase};
 use super::prompt::{render, Variables};
 use super::provider::{Attempt, Completion, Prompt, Providers};
 use super::{extractive, fit, guard, pricing, settings};
@@ -30,13 +32,18 @@ use crate::db::entities::{conversation, customer, message};
 use crate::db::llm_usage::{self, NewUsage};
 use crate::db::{conversations, customers, messages, prompt_templates, settings as kv};
 use crate::jobs::{Job, JobContext, JobError};
-use crate::knowledge::{search, KnowledgeBase, KnowledgeError};
+use crate::knowledge::language::{self, Lang};
+use crate::knowledge::{business_languages, search, KnowledgeBase, KnowledgeError};
 use crate::realtime::Bus;
 use crate::whatsapp::client::Content;
 use crate::whatsapp::outbound::{Outbound, SendError};
 
 /// Passages retrieved before the token budget picks from them.
 const CANDIDATE_PASSAGES: usize = 8;
+/// Told to the model of a knowledge-only template when no passage covers the question.
+const NOTHING_RELEVANT: &str = "\n\nNote: nothing in the business information matches this \
+message well. Unless it is a greeting, thanks or small talk, do not answer it: use the handoff \
+tool.";
 /// WhatsApp's typing indicator lasts 25 s; refresh it a little before.
 const TYPING_REFRESH: Duration = Duration::from_secs(20);
 
@@ -66,6 +73,8 @@ pub struct Question {
     pub customer_name: String,
     pub history: String,
     pub template: String,
+    /// The template answers only from the knowledge base: when no passage is relevant, the
+    /// model is told to hand off anything but small talk.
     pub knowledge_only: bool,
 }
 
@@ -79,8 +88,12 @@ pub struct Answer {
     pub attempts: Vec<Attempt>,
     pub handoff_reason: Option<String>,
     pub latency: Duration,
-    /// Whether the best passage reached the relevance threshold.
+    /// Whether the best passage reached the relevance threshold (small talk needs none).
     pub relevant: bool,
+    /// The passage an extractive answer comes from (an index into `passages`).
+    pub source: Option<usize>,
+    /// The call that embedded the question, when passages are found by meaning too.
+    pub embedding: Option<NewUsage>,
 }
 
 impl Answer {
@@ -94,6 +107,8 @@ impl Answer {
             handoff_reason: None,
             latency: Duration::ZERO,
             relevant: false,
+            source: None,
+            embedding: None,
         }
     }
 
@@ -115,8 +130,18 @@ impl Answer {
         fit::split(&self.text, fit::MESSAGE_LIMIT)
     }
 
+    /// The passages the answer comes from: the model's context, or the extract's source.
     pub fn cited(&self) -> Vec<i32> {
-        self.passages.iter().map(|h| h.chunk_id).collect()
+        match (&self.mode, self.source) {
+            (AnswerMode::Extractive, Some(i)) => self
+                .passages
+                .get(i)
+                .map(|h| h.chunk_id)
+                .into_iter()
+                .collect(),
+            (AnswerMode::Extractive, None) => Vec::new(),
+            _ => self.passages.iter().map(|h| h.chunk_id).collect(),
+        }
     }
 
     /// A question the knowledge base could not answer: analytics lists these so the owner can
@@ -145,6 +170,7 @@ struct Inner {
     kb: KnowledgeBase,
     outbound: Outbound,
     providers: Providers,
+    meaning: Meaning,
     env: AiConfig,
     sealer: Sealer,
 }
@@ -186,6 +212,27 @@ fn within_budget(hits: Vec<search::Hit>, tokens: u32) -> Vec<search::Hit> {
     kept
 }
 
+/// The language to reply in: the customer's, among the languages the business speaks (the
+/// first of those when unsure); English when the business names none Replydesk knows.
+pub fn reply_language(text: &str, business: &[Lang]) -> Lang {
+    language::detect(text, business)
+        .or_else(|| business.first().copied())
+        .unwrap_or(Lang::En)
+}
+
+/// The fixed reply to small talk (no model): nothing at all to an acknowledgement.
+fn small_talk(kind: SmallTalk, behaviour: &AiBehaviour, lang: Lang) -> Answer {
+    let text = match kind {
+        SmallTalk::Greeting => say(Phrase::Greeting, behaviour, lang),
+        SmallTalk::Thanks => say(Phrase::Thanks, behaviour, lang),
+        SmallTalk::Acknowledgement => String::new(),
+    };
+    Answer {
+        relevant: true,
+        ..Answer::plain(AnswerMode::Extractive, text)
+    }
+}
+
 fn documents_block(passages: &[search::Hit]) -> String {
     if passages.is_empty() {
         return "(nothing in the knowledge base matches this question)".to_owned();
@@ -214,6 +261,8 @@ impl Engine {
         env: AiConfig,
         sealer: Sealer,
     ) -> Self {
+        let providers = Providers::new();
+        let meaning = Meaning::new(db.clone(), providers.clone(), env.clone(), sealer.clone());
         Self {
             inner: Arc::new(Inner {
                 in_flight: std::sync::Mutex::default(),
@@ -221,11 +270,95 @@ impl Engine {
                 bus,
                 kb,
                 outbound,
-                providers: Providers::new(),
+                providers,
+                meaning,
                 env,
                 sealer,
             }),
         }
+    }
+
+    /// Passages found by meaning: the embeddings job and ranking.
+    pub fn meaning(&self) -> &Meaning {
+        &self.inner.meaning
+    }
+
+    /// Queues the embedding of passages without vectors (after the settings changed).
+    pub async fn request_embeddings(&self) {
+        self.inner.kb.request_embeddings().await;
+    }
+
+    /// The passages for `text`, best first: by words in the business's languages, fused with
+    /// those closest in meaning when a provider embeds. The question's embedding call, if made.
+    async fn retrieve(
+        &self,
+        text: &str,
+        langs: &[Lang],
+    ) -> Result<(Vec<search::Hit>, Option<NewUsage>), EngineError> {
+        let i = &self.inner;
+        let embedder = i.meaning.embedder().await?;
+        let mut lexical =
+            i.kb.search(search::Request {
+                text: text.to_owned(),
+                limit: if embedder.is_some() {
+                    embeddings::DENSE_CANDIDATES
+                } else {
+                    CANDIDATE_PASSAGES
+                },
+                languages: langs.to_vec(),
+                ..search::Request::default()
+            })
+            .await?;
+        let Some(embedder) = embedder else {
+            return Ok((lexical, None));
+        };
+        let asked = i.meaning.embed_question(&embedder, text).await?;
+        let dense = match &asked.vector {
+            Some(v) => {
+                i.meaning
+                    .nearest(&embedder.model, v, embeddings::DENSE_CANDIDATES)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        if dense.is_empty() {
+            lexical.truncate(CANDIDATE_PASSAGES);
+            return Ok((lexical, Some(asked.usage)));
+        }
+        let fused = embeddings::fuse(&[
+            lexical.iter().map(|h| h.chunk_id).collect(),
+            dense.iter().map(|(id, _)| *id).collect(),
+        ]);
+        let top: Vec<i32> = fused
+            .iter()
+            .take(CANDIDATE_PASSAGES)
+            .map(|(id, _)| *id)
+            .collect();
+        let only_dense: Vec<i32> = top
+            .iter()
+            .filter(|id| !lexical.iter().any(|h| h.chunk_id == **id))
+            .copied()
+            .collect();
+        let mut found = i.kb.hits_by_id(&only_dense).await?;
+        let mut hits = Vec::with_capacity(top.len());
+        for id in top {
+            let hit = match lexical.iter().position(|h| h.chunk_id == id) {
+                Some(at) => Some(lexical.swap_remove(at)),
+                None => found
+                    .iter()
+                    .position(|h| h.chunk_id == id)
+                    .map(|at| found.swap_remove(at)),
+            };
+            if let Some(mut hit) = hit {
+                let cosine = dense
+                    .iter()
+                    .find(|(d, _)| *d == id)
+                    .map_or(0.0, |(_, c)| *c);
+                hit.relevance = hit.relevance.max(embeddings::relevance(cosine));
+                hits.push(hit);
+            }
+        }
+        Ok((hits, Some(asked.usage)))
     }
 
     pub fn providers(&self) -> &Providers {
@@ -248,8 +381,13 @@ impl Engine {
             .is_empty())
     }
 
-    /// Answers `question` through the whole pipeline: retrieval, the template, the provider
-    /// chain, the guardrails, and the extractive or hand-off fallbacks.
+    /// Answers `question` through the whole pipeline: retrieval in the business's languages,
+    /// the template, the provider chain, the guardrails, and the extractive or hand-off
+    /// fallbacks, in the customer's language.
+    ///
+    /// With a provider the model decides: greetings and small talk are answered by it, and a
+    /// question the passages do not answer is handed off by its tool. Without one, small talk
+    /// gets a fixed reply, a question the documents cover an extract, anything else a person.
     pub async fn answer(
         &self,
         question: &Question,
@@ -257,66 +395,52 @@ impl Engine {
     ) -> Result<Answer, EngineError> {
         let i = &self.inner;
         let started = Instant::now();
-        // Only the words that carry meaning: a passage that shares nothing but "you" and "the"
-        // with the question is not relevant, and must not stop a hand-off.
-        let hits =
-            i.kb.search(search::Request {
-                text: extractive::words(&question.text).join(" "),
-                limit: CANDIDATE_PASSAGES,
-                ..search::Request::default()
-            })
-            .await?;
-        let passages = within_budget(hits, behaviour.context_tokens);
-        let relevant = passages
-            .first()
-            .is_some_and(|best| best.score >= behaviour.min_score);
-        if question.knowledge_only && !relevant {
-            let mut answer = Answer::handoff(
-                &behaviour.handoff_message,
-                "Nothing in the knowledge base answers the customer's question.",
-            );
-            answer.passages = passages;
+        let langs = business_languages(&i.db).await?;
+        let lang = reply_language(&question.text, &langs);
+        let chain = settings::effective_chain(&i.db, &i.env, &i.sealer).await?;
+        let talk = match classify(&question.text, behaviour) {
+            Intent::SmallTalk(kind) => Some(kind),
+            _ => None,
+        };
+        if let (Some(kind), true) = (talk, chain.is_empty()) {
+            let mut answer = small_talk(kind, behaviour, lang);
             answer.latency = started.elapsed();
             return Ok(answer);
         }
-        let business_name = kv::get(&i.db, kv::keys::BUSINESS_NAME)
-            .await?
-            .unwrap_or_default();
-        let vars = Variables {
-            business_name,
-            customer_name: question.customer_name.clone(),
-            customer_message: question.text.clone(),
-            relevant_documents: documents_block(&passages),
-            conversation_history: if question.history.is_empty() {
-                "(this is the first message)".to_owned()
-            } else {
-                question.history.clone()
-            },
-            current_date: Utc::now().format("%A, %-d %B %Y").to_string(),
-            business_languages: kv::get(&i.db, kv::keys::BUSINESS_LANGUAGES)
-                .await?
-                .map(|raw| crate::db::parse_tags(&raw).join(", "))
-                .unwrap_or_default(),
+        let (hits, embedding) = match talk {
+            Some(_) => (Vec::new(), None),
+            None => self.retrieve(&question.text, &langs).await?,
         };
-        let prompt = render(&question.template, &vars);
-        let chain = settings::effective_chain(&i.db, &i.env, &i.sealer).await?;
+        let passages = within_budget(hits, behaviour.context_tokens);
+        let relevant = talk.is_some()
+            || passages
+                .first()
+                .is_some_and(|best| best.relevance * 100.0 >= behaviour.min_match as f32);
+        let handoff_message = say(Phrase::Handoff, behaviour, lang);
         let mut answer = Answer {
             mode: AnswerMode::Extractive,
             text: String::new(),
-            prompt: prompt.clone(),
+            prompt: String::new(),
             passages,
             attempts: Vec::new(),
             handoff_reason: None,
             latency: Duration::ZERO,
             relevant,
+            source: None,
+            embedding,
         };
         if !chain.is_empty() {
+            let vars = self.variables(question, &answer.passages).await?;
+            answer.prompt = render(&question.template, &vars);
+            if question.knowledge_only && !relevant {
+                answer.prompt.push_str(NOTHING_RELEVANT);
+            }
             answer.attempts = i
                 .providers
                 .complete(
                     &chain,
                     &Prompt {
-                        system: prompt,
+                        system: answer.prompt.clone(),
                         user: question.text.clone(),
                         handoff_tool: true,
                     },
@@ -327,7 +451,7 @@ impl Engine {
             if let Some((_, completion)) = answer.completion() {
                 if let Some(reason) = completion.handoff.clone() {
                     answer.mode = AnswerMode::Handoff;
-                    answer.text = behaviour.handoff_message.clone();
+                    answer.text = handoff_message;
                     answer.handoff_reason = Some(reason);
                     answer.latency = started.elapsed();
                     return Ok(answer);
@@ -351,27 +475,64 @@ impl Engine {
                     ),
                 }
             }
+            if let Some(kind) = talk {
+                // Every provider failed on a greeting: the fixed reply still fits.
+                let fixed = small_talk(kind, behaviour, lang);
+                answer.mode = fixed.mode;
+                answer.text = fixed.text;
+                answer.latency = started.elapsed();
+                return Ok(answer);
+            }
         }
-        match answer.passages.first() {
-            Some(best) => {
-                answer.text = extractive::answer(
-                    &behaviour.extractive_intro,
-                    &question.text,
-                    &best.title,
-                    &best.content,
-                );
+        let intro = say(Phrase::Intro, behaviour, lang);
+        let extract = relevant
+            .then(|| extractive::answer(&question.text, &answer.passages, &langs, &intro))
+            .flatten();
+        match extract {
+            Some((text, source)) => {
+                answer.text = text;
+                answer.source = Some(source);
             }
             None => {
                 answer.mode = AnswerMode::Handoff;
-                answer.text = behaviour.handoff_message.clone();
-                answer.handoff_reason = Some(
+                answer.text = handoff_message;
+                answer.handoff_reason = Some(if chain.is_empty() {
+                    "Nothing in the knowledge base answers the customer's question.".to_owned()
+                } else {
                     "Nothing in the knowledge base answers the question, and no AI provider answered."
-                        .to_owned(),
-                );
+                        .to_owned()
+                });
             }
         }
         answer.latency = started.elapsed();
         Ok(answer)
+    }
+
+    /// The template's variables for `question` with `passages`.
+    async fn variables(
+        &self,
+        question: &Question,
+        passages: &[search::Hit],
+    ) -> Result<Variables, DbErr> {
+        let db = &self.inner.db;
+        Ok(Variables {
+            business_name: kv::get(db, kv::keys::BUSINESS_NAME)
+                .await?
+                .unwrap_or_default(),
+            customer_name: question.customer_name.clone(),
+            customer_message: question.text.clone(),
+            relevant_documents: documents_block(passages),
+            conversation_history: if question.history.is_empty() {
+                "(this is the first message)".to_owned()
+            } else {
+                question.history.clone()
+            },
+            current_date: Utc::now().format("%A, %-d %B %Y").to_string(),
+            business_languages: kv::get(db, kv::keys::BUSINESS_LANGUAGES)
+                .await?
+                .map(|raw| crate::db::parse_tags(&raw).join(", "))
+                .unwrap_or_default(),
+        })
     }
 
     /// Usage rows for an answer's calls.
@@ -382,14 +543,20 @@ impl Engine {
         conversation_id: Option<i32>,
         message_id: Option<i32>,
     ) -> Result<Vec<NewUsage>, DbErr> {
+        // The question's embedding is part of answering it.
+        let embedding = answer.embedding.clone().map(|u| NewUsage {
+            purpose,
+            conversation_id,
+            message_id: if u.error.is_none() { message_id } else { None },
+            ..u
+        });
         if answer.attempts.is_empty() {
-            return Ok(Vec::new());
+            return Ok(embedding.into_iter().collect());
         }
         let prices = settings::prices(&self.inner.db).await?;
-        Ok(answer
-            .attempts
-            .iter()
-            .map(|a| {
+        Ok(embedding
+            .into_iter()
+            .chain(answer.attempts.iter().map(|a| {
                 let (tokens_in, tokens_out, error) = match &a.outcome {
                     Ok(c) => (c.tokens_in, c.tokens_out, None),
                     Err(e) => (0, 0, Some(e.to_string())),
@@ -406,7 +573,7 @@ impl Engine {
                     latency_ms: i64::try_from(a.latency.as_millis()).unwrap_or(i64::MAX),
                     error,
                 }
-            })
+            }))
             .collect())
     }
 
@@ -472,13 +639,17 @@ impl Engine {
         .await
         .map_err(EngineError::from)?;
         let last = burst.last().map(|m| m.body.as_str()).unwrap_or_default();
+        let langs = business_languages(&i.db).await.map_err(EngineError::from)?;
         match classify(last, &behaviour) {
             Intent::OptOut => {
-                let reply = Outcome::opt(true, &behaviour.opt_out_reply);
+                // "stop" says little about a language: the customer's earlier words say more.
+                let lang = reply_language(&burst_text(&burst), &langs);
+                let reply = Outcome::opt(true, &say(Phrase::OptOut, &behaviour, lang));
                 return Ok(self.store(&conv, job.message_id, reply).await?);
             }
             Intent::OptIn if customer.opted_out_at.is_some() => {
-                let reply = Outcome::opt(false, &behaviour.opt_in_reply);
+                let lang = reply_language(&burst_text(&burst), &langs);
+                let reply = Outcome::opt(false, &say(Phrase::OptIn, &behaviour, lang));
                 return Ok(self.store(&conv, job.message_id, reply).await?);
             }
             _ => {}
@@ -486,26 +657,19 @@ impl Engine {
         if customer.opted_out_at.is_some() || !ai_may_answer(&conv, now) {
             return Ok(());
         }
-        let text = latest_chars(
-            &burst
-                .iter()
-                .map(|m| m.body.trim())
-                .filter(|b| !b.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            behaviour.burst_chars as usize,
-        );
+        let text = latest_chars(&burst_text(&burst), behaviour.burst_chars as usize);
         if text.is_empty() {
             return Ok(()); // a sticker or a photo alone: nothing to answer
         }
+        let lang = reply_language(&text, &langs);
         let answer = match classify(&text, &behaviour) {
             Intent::Human => Answer::handoff(
-                &behaviour.handoff_message,
+                &say(Phrase::Handoff, &behaviour, lang),
                 "The customer asked for a person.",
             ),
             Intent::Declined(topic) => {
                 tracing::info!(conversation = conv.id, %topic, "declined topic");
-                Answer::plain(AnswerMode::Declined, behaviour.decline_message.clone())
+                Answer::plain(AnswerMode::Declined, say(Phrase::Decline, &behaviour, lang))
             }
             _ => {
                 let _typing = self.typing(&conv, &message).await;
@@ -800,6 +964,16 @@ pub async fn active_template(db: &DatabaseConnection) -> Result<(String, bool), 
         .await?
         .map(|t| (t.body, t.knowledge_only))
         .unwrap_or_default())
+}
+
+/// A burst's messages as one text, oldest first.
+fn burst_text(burst: &[message::Model]) -> String {
+    burst
+        .iter()
+        .map(|m| m.body.trim())
+        .filter(|b| !b.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The last `max` characters of `text` (whole characters; the latest words matter most).

@@ -15,6 +15,8 @@ pub fn defaults() -> Vec<ModelPrice> {
         ("claude-haiku-4-5", 1.00, 5.00),
         ("claude-sonnet-4-5", 3.00, 15.00),
         ("llama-3.1-8b-instant", 0.05, 0.08),
+        ("text-embedding-3-small", 0.02, 0.0),
+        ("text-embedding-3-large", 0.13, 0.0),
     ]
     .into_iter()
     .map(|(model, input, output)| ModelPrice {

@@ -274,6 +274,59 @@ impl Providers {
         })
     }
 
+    /// Embeds `inputs` with `model` (OpenAI's `/embeddings`): one vector per input, in order.
+    pub async fn embed(
+        &self,
+        link: &Link,
+        model: &str,
+        inputs: &[String],
+        limit: Duration,
+    ) -> Result<Embedded, CallError> {
+        let mut request = json!({
+            "model": model,
+            "input": inputs,
+            "encoding_format": "float",
+        });
+        // OpenAI's third-generation models can return shorter vectors: a third of the memory
+        // and the same ranking, near enough.
+        if model
+            .trim_start_matches("openai/")
+            .starts_with("text-embedding-3")
+        {
+            request["dimensions"] = json!(EMBEDDING_DIMENSIONS);
+        }
+        let client = self.client(link);
+        let response: EmbeddingResponse =
+            match tokio::time::timeout(limit, client.embeddings().create_byot(request)).await {
+                Err(_) => return Err(CallError::Timeout(limit.as_secs().max(1))),
+                Ok(Err(e)) => return Err(classify(e)),
+                Ok(Ok(r)) => r,
+            };
+        let mut data = response.data;
+        data.sort_by_key(|d| d.index);
+        if data.len() != inputs.len() || data.iter().enumerate().any(|(i, d)| d.index != i) {
+            return Err(CallError::Malformed(format!(
+                "{} vectors for {} texts",
+                data.len(),
+                inputs.len()
+            )));
+        }
+        let dims = data.first().map_or(0, |d| d.embedding.len());
+        if !(1..=MAX_EMBEDDING_DIMENSIONS).contains(&dims)
+            || data
+                .iter()
+                .any(|d| d.embedding.len() != dims || d.embedding.iter().any(|x| !x.is_finite()))
+        {
+            return Err(CallError::Malformed(
+                "vectors of different or unusable sizes".into(),
+            ));
+        }
+        Ok(Embedded {
+            vectors: data.into_iter().map(|d| d.embedding).collect(),
+            tokens: response.usage.map_or(0, |u| u.prompt_tokens),
+        })
+    }
+
     /// The provider's model ids (for the picker), sorted.
     pub async fn models(&self, link: &Link) -> Result<Vec<String>, CallError> {
         let client = self.client(link);
@@ -361,6 +414,33 @@ struct Usage {
     prompt_tokens: u32,
     #[serde(default)]
     completion_tokens: u32,
+}
+
+/// Vectors asked of models that can shorten theirs.
+pub const EMBEDDING_DIMENSIONS: usize = 512;
+/// Longer vectors than this are refused (the largest models return 4,096).
+const MAX_EMBEDDING_DIMENSIONS: usize = 4096;
+
+/// What an embeddings call returned.
+#[derive(Debug, Clone)]
+pub struct Embedded {
+    pub vectors: Vec<Vec<f32>>,
+    pub tokens: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct EmbeddingResponse {
+    #[serde(default)]
+    data: Vec<EmbeddingData>,
+    #[serde(default)]
+    usage: Option<Usage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EmbeddingData {
+    #[serde(default)]
+    index: usize,
+    embedding: Vec<f32>,
 }
 
 #[derive(Debug, Deserialize)]

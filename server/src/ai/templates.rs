@@ -6,7 +6,7 @@
 //! off); each industry adds its role and its own cautions.
 
 /// Raise when any built-in text changes: installed rows older than this are rewritten.
-pub const BUILTIN_VERSION: i32 = 1;
+pub const BUILTIN_VERSION: i32 = 2;
 
 /// The template activated when none is.
 pub const DEFAULT_SLUG: &str = "general";
@@ -112,9 +112,10 @@ const FRAME_HEAD: &str = "You are the WhatsApp assistant of {{business_name}}, "
 
 const FRAME_BODY: &str = "Today is {{current_date}}. You are talking with {{customer_name}}.
 
-Answer only from the business information below. If it does not contain the answer, say so \
-honestly and offer to pass the question to the team. Never invent prices, dates, availability, \
-policies or contact details.";
+Answer questions only from the business information below. Never invent prices, dates, \
+availability, policies or contact details. When the information does not answer the customer's \
+question, do not guess: use the handoff tool, and the team will reply. Greetings, thanks and small \
+talk need no information: reply to them briefly and warmly, and offer your help.";
 
 const FRAME_TAIL: &str =
     "Style: reply in the customer's language, warmly and briefly (two to four short sentences), \

@@ -211,8 +211,9 @@ fn tables() -> Vec<Box<dyn Table>> {
     ]
 }
 
-/// Tables a restore empties without filling: a restored database starts without sessions.
-const TRANSIENT: [&str; 3] = ["sessions", "events", "login_failures"];
+/// Tables a restore empties without filling: a restored database starts without sessions,
+/// and its passages are embedded again (vectors are derived data, and large).
+const TRANSIENT: [&str; 4] = ["sessions", "events", "login_failures", "passage_embeddings"];
 
 async fn applied_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
     Ok(migration::Migrator::get_applied_migrations(db)

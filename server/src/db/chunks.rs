@@ -86,6 +86,25 @@ pub async fn cited(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<(Model,
     Ok(found)
 }
 
+/// Passages by id, with their documents' titles, of ready documents only.
+pub async fn with_titles(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<Vec<(Model, String)>, DbErr> {
+    let rows = Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let titles = super::documents::ready_titles(db, rows.iter().map(|r| r.document_id)).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let title = titles.get(&row.document_id)?.clone();
+            Some((row, title))
+        })
+        .collect())
+}
+
 /// Which of these passage ids still exist.
 pub async fn existing(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashSet<i32>, DbErr> {
     let rows: Vec<i32> = Entity::find()

@@ -36,6 +36,7 @@ pub struct Summary {
     pub tags: String,
     pub chunk_count: i32,
     pub version: i32,
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -65,6 +66,7 @@ fn summaries() -> sea_orm::Select<Entity> {
         Column::Tags,
         Column::ChunkCount,
         Column::Version,
+        Column::Language,
         Column::CreatedAt,
         Column::UpdatedAt,
     ])
@@ -250,16 +252,37 @@ pub async fn store_text(
     version: i32,
     text: &str,
     passages: i32,
+    language: &str,
 ) -> Result<bool, DbErr> {
     let result = Entity::update_many()
         .col_expr(Column::ExtractedText, Expr::value(text))
         .col_expr(Column::ChunkCount, Expr::value(passages))
+        .col_expr(Column::Language, Expr::value(language))
         .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(Column::Id.eq(id))
         .filter(Column::Version.eq(version))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// The titles of the ready documents among `ids`.
+pub async fn ready_titles(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<std::collections::HashMap<i32, String>, DbErr> {
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<(i32, String)> = Entity::find()
+        .select_only()
+        .columns([Column::Id, Column::Title])
+        .filter(Column::Id.is_in(ids))
+        .filter(Column::Status.eq(status::READY))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Ends processing of `version`: ready, or error with the reason. False if the document moved on.

@@ -6,6 +6,7 @@ pub mod chunks;
 pub mod conversations;
 pub mod customers;
 pub mod documents;
+pub mod embeddings;
 pub mod entities;
 pub mod events;
 pub mod llm_usage;

@@ -27,7 +27,6 @@ pub mod keys {
     /// Most uploaded files in the library (default 50).
     pub const KNOWLEDGE_MAX_FILES: &str = "knowledge.max_files";
     /// Stemming language of the search index (default "english").
-    pub const KNOWLEDGE_LANGUAGE: &str = "knowledge.language";
     /// The owner's approved WhatsApp templates (JSON list).
     pub const WA_TEMPLATES: &str = "whatsapp.templates";
 }

@@ -1,19 +1,29 @@
-//! Passages: heading- and paragraph-aware pieces of a document's text, each a slice of it.
+//! Passages: pieces of a document's text that follow its structure, each small enough to say one
+//! thing and whole enough to be read alone.
 //!
-//! The extracted text marks headings the Markdown way (`# Title`, `## Section`). A passage never
-//! spans two sections: a section's paragraphs are packed into passages of at most
-//! [`MAX_CHARS`]; a paragraph longer than that is cut at sentence ends (at spaces for a sentence
-//! that long). Passages of one section overlap by their last sentence (at most
-//! [`OVERLAP_CHARS`]), so a fact cut by a boundary is whole in one of them.
+//! The extracted text marks headings the Markdown way (`# Title`, `## Section`); a short line in
+//! capitals ("PARKING") is a heading too. A passage never spans two sections. Within a section:
+//! - a **table row** is one unit, written with its header ("Dish: Cod fritters | Price: €8.50"),
+//!   so a row read alone still says what its numbers are;
+//! - a **list item** is one unit;
+//! - a **paragraph** is one unit, cut at sentence ends when longer than [`MAX_CHARS`].
+//!
+//! Units are packed into passages of at most [`MAX_CHARS`] (aiming at [`TARGET_CHARS`]); prose
+//! passages of one section overlap by their last sentence (at most [`OVERLAP_CHARS`]) so that a
+//! fact cut by a boundary is whole in one of them. Table rows and list items stand alone and are
+//! never repeated.
 
 /// Passages are packed up to this length (characters).
-pub const MAX_CHARS: usize = 1200;
-/// Long paragraphs are cut into pieces of about this length.
-const PIECE_CHARS: usize = 1000;
+pub const MAX_CHARS: usize = 700;
+/// Packing stops once a passage is this long and the next unit would not fit well.
+const TARGET_CHARS: usize = 450;
 /// The most text a passage repeats from the one before.
-pub const OVERLAP_CHARS: usize = 200;
+pub const OVERLAP_CHARS: usize = 160;
+/// A line in capitals up to this long, alone on its line, is a heading.
+const CAPS_HEADING_CHARS: usize = 60;
 
-/// One passage. Offsets are in characters of the extracted text.
+/// One passage. Offsets are in characters of the extracted text and cover what the passage was
+/// made from; a table row's content is rewritten with its header, so it is not always a slice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passage {
     pub position: usize,
@@ -24,10 +34,21 @@ pub struct Passage {
     pub char_end: usize,
 }
 
-/// A run of text (byte offsets) under one heading path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Prose,
+    Item,
+    Row,
+}
+
+/// A piece of a section: its text (a slice, or a table row with its header) and byte range.
 struct Unit {
+    kind: Kind,
+    text: String,
     start: usize,
     end: usize,
+    /// Continues the unit before it (a long paragraph's next piece): joined with a space.
+    continues: bool,
 }
 
 struct Section {
@@ -40,88 +61,270 @@ pub fn passages(text: &str) -> Vec<Passage> {
     let mut out = Vec::new();
     let mut chars = CharOffsets::new(text);
     for section in sections(text) {
-        pack(text, &section, &mut out, &mut chars);
+        pack(&section, &mut out, &mut chars);
     }
     out
 }
 
+/// A Markdown heading, or a short line in capitals: (level, title).
 fn heading(line: &str) -> Option<(usize, &str)> {
     let level = line.bytes().take_while(|b| *b == b'#').count();
-    let title = line[level..].strip_prefix(' ')?.trim();
-    ((1..=6).contains(&level) && !title.is_empty()).then_some((level, title))
+    if level > 0 {
+        let title = line[level..].strip_prefix(' ')?.trim();
+        return ((1..=6).contains(&level) && !title.is_empty()).then_some((level, title));
+    }
+    let title = line.trim().trim_end_matches(':');
+    let letters = title.chars().filter(|c| c.is_alphabetic()).count();
+    let caps = letters >= 3
+        && title.chars().count() <= CAPS_HEADING_CHARS
+        && !title.chars().any(char::is_lowercase)
+        && !title.contains(" | ")
+        && !title.ends_with(['.', '!', '?']);
+    // Below any Markdown heading of the document: level 7.
+    caps.then_some((7, title))
 }
 
-/// Paragraphs (blank-line separated, byte ranges) grouped by the headings above them.
+fn list_item(line: &str) -> bool {
+    let t = line.trim_start();
+    if t.starts_with("- ") || t.starts_with("* ") || t.starts_with("• ") || t.starts_with("– ")
+    {
+        return true;
+    }
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=3).contains(&digits) && (t[digits..].starts_with(". ") || t[digits..].starts_with(") "))
+}
+
+fn table_line(line: &str) -> bool {
+    let t = line.trim();
+    t.contains(" | ") || (t.starts_with('|') && t.len() > 1)
+}
+
+/// A table's cells: "| a | b |", " | a | b" (HTML) and "a | b" (Word) alike.
+fn cells(line: &str) -> Vec<String> {
+    let t = line.trim().trim_start_matches('|').trim_end_matches('|');
+    t.split('|').map(|c| c.trim().to_owned()).collect()
+}
+
+/// "|---|:--:|" between a Markdown table's header and its rows.
+fn separator_row(cells: &[String]) -> bool {
+    cells
+        .iter()
+        .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
+}
+
+/// A row written with its header: "Dish: Cod fritters | Price: €8.50".
+fn row_text(header: Option<&[String]>, row: &[String]) -> String {
+    row.iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_empty())
+        .map(
+            |(i, v)| match header.and_then(|h| h.get(i)).filter(|h| !h.is_empty()) {
+                Some(h) => format!("{h}: {v}"),
+                None => v.clone(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// The text's units grouped by the headings above them.
 fn sections(text: &str) -> Vec<Section> {
-    let mut sections: Vec<Section> = Vec::new();
-    let mut path: Vec<(usize, String)> = Vec::new();
-    let mut paragraph: Option<(usize, usize)> = None;
-    let mut offset = 0;
-
-    let flush = |paragraph: &mut Option<(usize, usize)>,
-                 sections: &mut Vec<Section>,
-                 path: &[(usize, String)]| {
-        let Some((start, end)) = paragraph.take() else {
-            return;
-        };
-        let heading_path = path
-            .iter()
-            .map(|(_, t)| t.as_str())
-            .collect::<Vec<_>>()
-            .join(" › ");
-        match sections.last_mut() {
-            Some(s) if s.heading_path == heading_path => s.units.push(Unit { start, end }),
-            _ => sections.push(Section {
-                heading_path,
-                units: vec![Unit { start, end }],
-            }),
-        }
+    let mut b = Builder {
+        text,
+        sections: Vec::new(),
+        path: Vec::new(),
+        paragraph: None,
+        table: Table::None,
     };
-
+    let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
         let content = line.trim_end();
+        let end = start + content.len();
         if content.trim().is_empty() {
-            flush(&mut paragraph, &mut sections, &path);
+            // A blank line ends a paragraph but not a table: HTML and Word tables often have
+            // blank lines between their rows.
+            b.close_paragraph();
+        } else if table_line(content) {
+            b.close_paragraph();
+            b.row(cells(content), start, end);
         } else if let Some((level, title)) = heading(content) {
-            flush(&mut paragraph, &mut sections, &path);
-            path.retain(|(l, _)| *l < level);
-            path.push((level, title.to_owned()));
+            b.close_block();
+            b.path.retain(|(l, _)| *l < level);
+            b.path.push((level, title.to_owned()));
+        } else if list_item(content) {
+            b.close_block();
+            b.add(Kind::Item, text[start..end].trim().to_owned(), start, end);
+        } else if b.paragraph.is_none() && b.last_is_item() && line.starts_with([' ', '\t']) {
+            // An indented line continues the list item above it.
+            b.extend_item(end);
         } else {
-            let end = start + content.len();
-            paragraph = Some(paragraph.map_or((start, end), |(s, _)| (s, end)));
+            b.close_table();
+            b.paragraph = Some(b.paragraph.map_or((start, end), |(s, _)| (s, end)));
         }
     }
-    flush(&mut paragraph, &mut sections, &path);
-    sections
+    b.close_block();
+    b.sections
 }
 
-/// Cuts a long range at sentence ends (or spaces) into pieces of about [`PIECE_CHARS`].
-fn pieces(text: &str, unit: &Unit) -> Vec<Unit> {
+/// Where a table is in being read.
+enum Table {
+    None,
+    /// One line read: the header, if rows follow.
+    Header {
+        cells: Vec<String>,
+        start: usize,
+        end: usize,
+    },
+    Rows(Vec<String>),
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    sections: Vec<Section>,
+    path: Vec<(usize, String)>,
+    paragraph: Option<(usize, usize)>,
+    table: Table,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, kind: Kind, text: String, start: usize, end: usize) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let heading_path = self
+            .path
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" › ");
+        let unit = Unit {
+            kind,
+            text,
+            start,
+            end,
+            continues: false,
+        };
+        match self.sections.last_mut() {
+            Some(s) if s.heading_path == heading_path => s.units.push(unit),
+            _ => self.sections.push(Section {
+                heading_path,
+                units: vec![unit],
+            }),
+        }
+    }
+
+    fn last_is_item(&self) -> bool {
+        self.sections
+            .last()
+            .and_then(|s| s.units.last())
+            .is_some_and(|u| u.kind == Kind::Item)
+    }
+
+    fn extend_item(&mut self, end: usize) {
+        let text = self.text;
+        if let Some(unit) = self.sections.last_mut().and_then(|s| s.units.last_mut()) {
+            unit.end = end;
+            unit.text = text[unit.start..end].trim().to_owned();
+        }
+    }
+
+    fn row(&mut self, cells: Vec<String>, start: usize, end: usize) {
+        match std::mem::replace(&mut self.table, Table::None) {
+            Table::None => self.table = Table::Header { cells, start, end },
+            Table::Header {
+                cells: header,
+                start: header_start,
+                end: header_end,
+            } => {
+                if separator_row(&cells) {
+                    self.table = Table::Header {
+                        cells: header,
+                        start: header_start,
+                        end: header_end,
+                    };
+                    return;
+                }
+                self.add(Kind::Row, row_text(Some(&header), &cells), start, end);
+                self.table = Table::Rows(header);
+            }
+            Table::Rows(header) => {
+                if !separator_row(&cells) {
+                    self.add(Kind::Row, row_text(Some(&header), &cells), start, end);
+                }
+                self.table = Table::Rows(header);
+            }
+        }
+    }
+
+    fn close_paragraph(&mut self) {
+        if let Some((start, end)) = self.paragraph.take() {
+            self.add(Kind::Prose, self.text[start..end].to_owned(), start, end);
+        }
+    }
+
+    /// A lone line with bars is not a table: it stays as written.
+    fn close_table(&mut self) {
+        if let Table::Header { cells, start, end } = std::mem::replace(&mut self.table, Table::None)
+        {
+            self.add(Kind::Row, row_text(None, &cells), start, end);
+        }
+    }
+
+    fn close_block(&mut self) {
+        self.close_paragraph();
+        self.close_table();
+    }
+}
+
+/// Cuts a long prose unit at sentence ends (or spaces) into pieces of about [`TARGET_CHARS`].
+fn pieces(unit: Unit) -> Vec<Unit> {
+    if unit.kind != Kind::Prose || unit.text.chars().count() <= MAX_CHARS {
+        return vec![unit];
+    }
+    let text = unit.text.as_str();
     let mut out = Vec::new();
-    let mut start = unit.start;
-    while unit.end - start > MAX_CHARS {
-        let window_end = floor_char(text, start + PIECE_CHARS);
+    let mut start = 0;
+    while char_len(&text[start..]) > MAX_CHARS {
+        let window_end = nth_char(text, start, TARGET_CHARS + (MAX_CHARS - TARGET_CHARS) / 2);
         let window = &text[start..window_end];
         let cut = sentence_end(window)
-            .filter(|c| *c > PIECE_CHARS / 3)
+            .filter(|c| char_len(&window[..*c]) > TARGET_CHARS / 3)
             .or_else(|| window.rfind(char::is_whitespace).filter(|c| *c > 0))
             .unwrap_or(window.len());
         let end = start + cut;
         out.push(Unit {
-            start,
-            end: trim_end(text, start, end),
+            kind: Kind::Prose,
+            text: text[start..end].trim().to_owned(),
+            start: unit.start + start,
+            end: unit.start + start + text[start..end].trim_end().len(),
+            continues: start > 0,
         });
-        start = skip_space(text, end);
+        start = end + (text[end..].len() - text[end..].trim_start().len());
     }
-    if start < unit.end {
+    if start < text.len() {
         out.push(Unit {
-            start,
+            kind: Kind::Prose,
+            text: text[start..].trim().to_owned(),
+            start: unit.start + start,
             end: unit.end,
+            continues: true,
         });
     }
     out
+}
+
+fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// The byte offset `n` characters after `from` (or the end).
+fn nth_char(text: &str, from: usize, n: usize) -> usize {
+    text[from..]
+        .char_indices()
+        .nth(n)
+        .map_or(text.len(), |(i, _)| from + i)
 }
 
 /// Byte offset just after the last sentence end (". ", "? ", "! ", or a line break) in `s`.
@@ -134,50 +337,78 @@ fn sentence_end(s: &str) -> Option<usize> {
     })
 }
 
-fn floor_char(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn trim_end(text: &str, start: usize, end: usize) -> usize {
-    start + text[start..end].trim_end().len()
-}
-
-fn skip_space(text: &str, i: usize) -> usize {
-    i + (text[i..].len() - text[i..].trim_start().len())
+/// The last sentence of prose `text`, if it is short enough to repeat.
+fn last_sentence(text: &str) -> Option<&str> {
+    let from = sentence_end(text.trim_end_matches(['.', '?', '!']))?;
+    let tail = text[from..].trim();
+    (!tail.is_empty() && char_len(tail) <= OVERLAP_CHARS && from > 0).then_some(tail)
 }
 
 /// Packs one section's units into passages.
-fn pack(text: &str, section: &Section, out: &mut Vec<Passage>, chars: &mut CharOffsets) {
-    let units: Vec<Unit> = section.units.iter().flat_map(|u| pieces(text, u)).collect();
+fn pack(section: &Section, out: &mut Vec<Passage>, chars: &mut CharOffsets) {
+    let units: Vec<Unit> = section
+        .units
+        .iter()
+        .map(|u| Unit {
+            kind: u.kind,
+            text: u.text.clone(),
+            start: u.start,
+            end: u.end,
+            continues: u.continues,
+        })
+        .flat_map(pieces)
+        .collect();
     let mut first = 0;
-    let mut overlap_start: Option<usize> = None;
+    // The sentence the next passage repeats, with where it starts.
+    let mut carried: Option<(String, usize)> = None;
     while first < units.len() {
-        let start = overlap_start.unwrap_or(units[first].start);
+        let mut content = String::new();
+        let mut start = units[first].start;
+        if let Some((sentence, from)) = carried.take() {
+            if char_len(&sentence) + 1 + char_len(&units[first].text) <= MAX_CHARS {
+                content.push_str(&sentence);
+                start = from;
+            }
+        }
         let mut last = first;
-        while last + 1 < units.len() && units[last + 1].end - start <= MAX_CHARS {
+        loop {
+            let unit = &units[last];
+            if !content.is_empty() {
+                content.push_str(match unit.kind {
+                    Kind::Prose if unit.continues => " ",
+                    Kind::Prose => "\n\n",
+                    _ => "\n",
+                });
+            }
+            content.push_str(&unit.text);
+            let Some(next) = units.get(last + 1) else {
+                break;
+            };
+            let size = char_len(&content);
+            let grown = size + 2 + char_len(&next.text);
+            // Full, or a change of kind (prose → table) once the passage says enough.
+            if grown > MAX_CHARS || (size >= TARGET_CHARS && next.kind != unit.kind) {
+                break;
+            }
             last += 1;
         }
         let end = units[last].end;
         out.push(Passage {
             position: out.len(),
             heading_path: section.heading_path.clone(),
-            content: text[start..end].to_owned(),
+            content,
             char_start: chars.at(start),
             char_end: chars.at(end),
         });
         first = last + 1;
-        // The next passage repeats this one's last sentence, when it is short enough.
-        overlap_start = units.get(first).and_then(|next| {
-            let tail = &text[start..end];
-            let from = sentence_end(tail.trim_end_matches(['.', '?', '!']))?;
-            let from = skip_space(text, start + from);
-            let short = end - from <= OVERLAP_CHARS && from > start;
-            (short && next.end - from <= MAX_CHARS).then_some(from)
-        });
+        let ends_in_prose = units[last].kind == Kind::Prose;
+        let next_is_prose = units.get(first).is_some_and(|u| u.kind == Kind::Prose);
+        if ends_in_prose && next_is_prose {
+            carried = last_sentence(&units[last].text).map(|s| {
+                let from = units[last].end - s.len();
+                (s.to_owned(), from)
+            });
+        }
     }
 }
 
@@ -201,6 +432,7 @@ impl<'a> CharOffsets<'a> {
     }
 
     fn at(&mut self, byte: usize) -> usize {
+        let byte = byte.min(self.text.len());
         if byte < self.byte {
             let (b, c) = self
                 .marks
@@ -226,16 +458,23 @@ mod tests {
         format!("Sentence number {i} explains one more detail of the policy in plain words.")
     }
 
+    fn view(text: &str) -> Vec<(String, String)> {
+        passages(text)
+            .into_iter()
+            .map(|p| (p.heading_path, p.content))
+            .collect()
+    }
+
     #[test]
-    fn sections_follow_headings_and_passages_are_slices() {
+    fn sections_follow_headings_and_prose_passages_are_slices() {
         let text = "# Menu\n\nIntro paragraph.\n\n## Hours\n\nOpen at noon.\nClosed Mondays.\n\n## Prices\n\nWine 6 €.\n";
         let got = passages(text);
-        let view: Vec<(&str, &str)> = got
+        let pairs: Vec<(&str, &str)> = got
             .iter()
             .map(|p| (p.heading_path.as_str(), p.content.as_str()))
             .collect();
         assert_eq!(
-            view,
+            pairs,
             [
                 ("Menu", "Intro paragraph."),
                 ("Menu › Hours", "Open at noon.\nClosed Mondays."),
@@ -254,6 +493,77 @@ mod tests {
     }
 
     #[test]
+    fn capital_lines_are_headings() {
+        // Headings in capitals are siblings: nothing says which is above which.
+        let text = "GUEST INFORMATION\n\nDOGS\nDogs are welcome on the terrace, not inside.\n\nPARKING\nThere is no private parking; the Sé car park is 200 m away.\n";
+        assert_eq!(
+            view(text),
+            [
+                (
+                    "DOGS".to_owned(),
+                    "Dogs are welcome on the terrace, not inside.".to_owned()
+                ),
+                (
+                    "PARKING".to_owned(),
+                    "There is no private parking; the Sé car park is 200 m away.".to_owned()
+                ),
+            ]
+        );
+        // A shout inside a sentence, or a sentence in capitals, is text.
+        assert_eq!(view("WE ARE CLOSED ON MONDAYS.\n").len(), 1);
+        assert_eq!(view("WE ARE CLOSED ON MONDAYS.\n")[0].0, "");
+    }
+
+    #[test]
+    fn table_rows_keep_their_header() {
+        let markdown = "## Starters\n\n| Dish | Price | Allergens |\n|---|---:|---|\n| Cod fritters | €8.50 | fish, gluten |\n| Olives | €3.00 | |\n";
+        let html = "## Starters\n\n | Dish | Price | Allergens\n | Cod fritters | €8.50 | fish, gluten\n | Olives | €3.00 |\n";
+        let word = "## Starters\n\nDish | Price | Allergens\nCod fritters | €8.50 | fish, gluten\nOlives | €3.00 | \n";
+        let spaced = "## Starters\n\n | Dish | Price | Allergens\n\n | Cod fritters | €8.50 | fish, gluten\n\n | Olives | €3.00 |\n";
+        for text in [markdown, html, word, spaced] {
+            let got = view(text);
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert_eq!(got[0].0, "Starters");
+            assert_eq!(
+                got[0].1,
+                "Dish: Cod fritters | Price: €8.50 | Allergens: fish, gluten\nDish: Olives | Price: €3.00",
+                "{text}"
+            );
+        }
+        // One line with a bar in it is not a table.
+        assert_eq!(
+            view("Open | closed Mondays\n")[0].1,
+            "Open | closed Mondays"
+        );
+    }
+
+    #[test]
+    fn long_tables_and_lists_split_between_rows_and_items() {
+        let rows: String = (0..40)
+            .map(|i| {
+                format!("| Dish number {i} with a long name | €{i}.50 | gluten, milk, eggs |\n")
+            })
+            .collect();
+        let text = format!("# Menu\n\n| Dish | Price | Allergens |\n|---|---|---|\n{rows}");
+        let got = passages(&text);
+        assert!(got.len() > 3);
+        for p in &got {
+            assert!(p.content.chars().count() <= MAX_CHARS);
+            for line in p.content.lines() {
+                assert!(line.starts_with("Dish: Dish number "), "{line}");
+                assert!(line.contains("| Price: €"), "{line}");
+            }
+        }
+        let items: String = (0..30)
+            .map(|i| format!("- Item {i}: a bulleted rule about something the shop does.\n"))
+            .collect();
+        let got = passages(&items);
+        assert!(got.len() > 2);
+        let all: Vec<&str> = got.iter().flat_map(|p| p.content.lines()).collect();
+        assert_eq!(all.len(), 30, "every item once, none cut");
+    }
+
+    #[test]
     fn long_sections_pack_to_size_with_overlap() {
         let paragraphs: Vec<String> = (0..12)
             .map(|p| {
@@ -265,7 +575,7 @@ mod tests {
             .collect();
         let text = format!("# Policy\n\n{}\n", paragraphs.join("\n\n"));
         let got = passages(&text);
-        assert!(got.len() >= 3, "{} passages", got.len());
+        assert!(got.len() >= 5, "{} passages", got.len());
         for p in &got {
             let len = p.content.chars().count();
             assert!(len <= MAX_CHARS, "passage of {len} characters");
@@ -282,7 +592,6 @@ mod tests {
             );
             assert!(pair[1].char_start < pair[0].char_end);
         }
-        // Everything is covered.
         for i in 0..48 {
             assert!(got.iter().any(|p| p.content.contains(&sentence(i))), "{i}");
         }

@@ -1,32 +1,40 @@
 //! The search index (tantivy) under `DATA_DIR/index`: derived from the passages in the
 //! database, and rebuilt from them whenever it is missing, unreadable or of another schema.
 //!
+//! Every passage is indexed twice: its words as written (lower case, accents folded) in the
+//! `title`, `heading` and `body` fields, which match names, numbers and words in any language;
+//! and stemmed in the field of the language it is written in (`stem_pt` for a Portuguese
+//! passage), so "cartões" is found by "cartão" and "dogs" by "dog". A question is searched with
+//! the stemmer of each language the business speaks.
+//!
 //! One writer, owned by one thread; everything that changes the index is a [`Change`] sent to
 //! it. The thread applies every change waiting, commits once, reloads the reader and answers:
 //! when `apply` returns, searches see the change. Upsert is delete-by-document + add, so a
 //! document is replaced whole or not at all.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer,
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
 };
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 use tokio::sync::{mpsc, oneshot};
 
+use super::language::Lang;
+
 /// Bump when the schema or the analysis changes: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 const STATE_FILE: &str = "replydesk-index.json";
 /// The writer's indexing memory (tantivy's minimum is 15 MB).
 const WRITER_MEMORY: usize = 24_000_000;
 
-const FOLDED: &str = "folded";
+const PLAIN: &str = "plain";
 const KEYWORD: &str = "keyword";
 
 #[derive(Debug, thiserror::Error)]
@@ -37,35 +45,32 @@ pub enum IndexError {
     Io(#[from] std::io::Error),
     #[error("the search index writer has stopped")]
     WriterGone,
-    #[error("unknown index language {0:?}")]
-    Language(String),
     #[error("search task failed: {0}")]
     Task(String),
 }
 
-/// The stemming languages offered (keys as stored in settings).
-pub fn language(key: &str) -> Result<Language, IndexError> {
-    Ok(match key {
-        "english" => Language::English,
-        "spanish" => Language::Spanish,
-        "portuguese" => Language::Portuguese,
-        "french" => Language::French,
-        "german" => Language::German,
-        "italian" => Language::Italian,
-        "dutch" => Language::Dutch,
-        other => return Err(IndexError::Language(other.to_owned())),
-    })
-}
-
-/// Lower-cases, folds accents ("cancelación" → "cancelacion"), then stems. Folding comes first
-/// so that text typed with and without accents stems to the same term.
-fn folded_analyzer(language: Language) -> TextAnalyzer {
+/// Lower-cases and folds accents ("Cancelación" → "cancelacion"): words as written.
+pub(super) fn plain_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(language))
         .build()
+}
+
+/// Lower-cases, stems, then folds accents: the stemmer needs the accents ("cartões" →
+/// "cartõ" → "carto"), and folding after it still matches text typed without them.
+pub(super) fn stem_analyzer(lang: Lang) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(lang.stemming()))
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+fn stem_tokenizer(lang: Lang) -> String {
+    format!("stem_{}", lang.code())
 }
 
 /// The fields, resolved once.
@@ -79,22 +84,40 @@ pub(super) struct Fields {
     pub body: Field,
     pub category: Field,
     pub tag: Field,
+    /// The passage's language code.
+    pub language: Field,
+    /// Title, headings and text stemmed, one field per language (in [`Lang::ALL`] order).
+    pub stemmed: [Field; 7],
+}
+
+impl Fields {
+    pub fn stemmed(&self, lang: Lang) -> Field {
+        self.stemmed[lang as usize]
+    }
 }
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
+    let indexing = |tokenizer: &str| {
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions)
+    };
     let text = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(FOLDED)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
+        .set_indexing_options(indexing(PLAIN))
         .set_stored();
     let keyword = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(KEYWORD)
             .set_index_option(IndexRecordOption::Basic),
     );
+    let stemmed = Lang::ALL.map(|lang| {
+        let name = stem_tokenizer(lang);
+        b.add_text_field(
+            &name,
+            TextOptions::default().set_indexing_options(indexing(&name)),
+        )
+    });
     let fields = Fields {
         chunk_id: b.add_u64_field("chunk_id", STORED),
         document_id: b.add_u64_field("document_id", INDEXED | STORED | FAST),
@@ -103,7 +126,9 @@ fn schema() -> (Schema, Fields) {
         heading: b.add_text_field("heading", text.clone()),
         body: b.add_text_field("body", text),
         category: b.add_text_field("category", keyword.clone()),
-        tag: b.add_text_field("tag", keyword),
+        tag: b.add_text_field("tag", keyword.clone()),
+        language: b.add_text_field("language", keyword.set_stored()),
+        stemmed,
     };
     (b.build(), fields)
 }
@@ -126,6 +151,7 @@ pub struct IndexedPassage {
     pub chunk_id: i32,
     pub heading_path: String,
     pub content: String,
+    pub language: Lang,
 }
 
 /// A change to the index.
@@ -134,8 +160,6 @@ pub enum Change {
     Delete(i32),
     /// Removes everything (before a full rebuild).
     Clear,
-    /// Analyses text in another language from now on (followed by a full rebuild).
-    Language(String),
 }
 
 type Batch = (Vec<Change>, oneshot::Sender<Result<(), String>>);
@@ -143,7 +167,6 @@ type Batch = (Vec<Change>, oneshot::Sender<Result<(), String>>);
 #[derive(Serialize, Deserialize, PartialEq)]
 struct State {
     schema: u32,
-    language: String,
 }
 
 /// How the index was found when opened.
@@ -151,8 +174,8 @@ struct State {
 pub enum Opened {
     /// Readable and of this schema: reconcile it with the database.
     Existing,
-    /// Created empty (it was missing, unreadable, or of another schema or language): fill it
-    /// from the database.
+    /// Created empty (it was missing, unreadable, or of another schema): fill it from the
+    /// database.
     Created,
 }
 
@@ -166,12 +189,10 @@ pub struct KnowledgeIndex {
 
 impl KnowledgeIndex {
     /// Opens the index in `dir` (creating or recreating it as needed) and starts its writer.
-    pub fn open(dir: &Path, language_key: &str) -> Result<(Self, Opened), IndexError> {
-        let language = language(language_key)?;
+    pub fn open(dir: &Path) -> Result<(Self, Opened), IndexError> {
         let (schema, fields) = schema();
         let wanted = State {
             schema: SCHEMA_VERSION,
-            language: language_key.to_owned(),
         };
         let existing = read_state(dir)
             .filter(|state| *state == wanted)
@@ -189,9 +210,12 @@ impl KnowledgeIndex {
                 (index, Opened::Created)
             }
         };
-        index
-            .tokenizers()
-            .register(FOLDED, folded_analyzer(language));
+        index.tokenizers().register(PLAIN, plain_analyzer());
+        for lang in Lang::ALL {
+            index
+                .tokenizers()
+                .register(&stem_tokenizer(lang), stem_analyzer(lang));
+        }
         index.tokenizers().register(
             KEYWORD,
             TextAnalyzer::builder(RawTokenizer::default())
@@ -205,12 +229,9 @@ impl KnowledgeIndex {
         let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let (tx, rx) = mpsc::channel::<Batch>(64);
         let worker = Writer {
-            index: index.clone(),
             writer,
             reader: reader.clone(),
             fields,
-            dir: dir.to_path_buf(),
-            pending_state: None,
         };
         std::thread::Builder::new()
             .name("index-writer".into())
@@ -273,13 +294,9 @@ fn write_state(dir: &Path, state: &State) -> Result<(), IndexError> {
 }
 
 struct Writer {
-    index: Index,
     writer: IndexWriter,
     reader: IndexReader,
     fields: Fields,
-    dir: PathBuf,
-    /// Written once the commit that rebuilt the index in a new language has succeeded.
-    pending_state: Option<State>,
 }
 
 impl Writer {
@@ -302,7 +319,6 @@ impl Writer {
             let result = result.and_then(|()| self.commit());
             if let Err(e) = &result {
                 tracing::error!(error = %e, "search index update failed; rolled back");
-                self.pending_state = None;
                 let _ = self.writer.rollback();
             }
             let answer = result.map_err(|e| e.to_string());
@@ -325,6 +341,11 @@ impl Writer {
                         f.chunk_id => passage.chunk_id as u64,
                         f.document_id => document.document_id as u64,
                         f.revision => document.revision,
+                        f.language => passage.language.code(),
+                        f.stemmed(passage.language) => format!(
+                            "{}\n{}\n{}",
+                            document.title, passage.heading_path, passage.content
+                        ),
                         f.title => document.title.clone(),
                         f.heading => passage.heading_path,
                         f.body => passage.content,
@@ -345,15 +366,6 @@ impl Writer {
             Change::Clear => {
                 self.writer.delete_all_documents()?;
             }
-            Change::Language(key) => {
-                self.index
-                    .tokenizers()
-                    .register(FOLDED, folded_analyzer(language(&key)?));
-                self.pending_state = Some(State {
-                    schema: SCHEMA_VERSION,
-                    language: key,
-                });
-            }
         }
         Ok(())
     }
@@ -361,9 +373,6 @@ impl Writer {
     fn commit(&mut self) -> Result<(), IndexError> {
         self.writer.commit()?;
         self.reader.reload()?;
-        if let Some(state) = self.pending_state.take() {
-            write_state(&self.dir, &state)?;
-        }
         Ok(())
     }
 }

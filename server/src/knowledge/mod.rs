@@ -9,8 +9,10 @@ pub mod chunk;
 pub mod detect;
 pub mod extract;
 pub mod index;
+pub mod language;
 pub mod pipeline;
 pub mod search;
+pub mod thesaurus;
 pub mod upload;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +23,7 @@ use crate::db::{chunks, documents, settings};
 use crate::jobs::Queue;
 use crate::realtime::Bus;
 use index::{Change, IndexError, IndexedDocument, IndexedPassage, KnowledgeIndex, Opened};
+use language::Lang;
 
 pub const DEFAULT_MAX_FILE_MB: u32 = 10;
 pub const DEFAULT_MAX_FILES: u32 = 50;
@@ -47,7 +50,6 @@ pub async fn upload_limits(db: &impl sea_orm::ConnectionTrait) -> Result<(u32, u
         .await?,
     ))
 }
-pub const DEFAULT_LANGUAGE: &str = "english";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
@@ -97,12 +99,10 @@ impl KnowledgeBase {
     ) -> Result<(Self, Opened), KnowledgeError> {
         let files = data_dir.join("knowledge");
         std::fs::create_dir_all(&files).map_err(IndexError::Io)?;
-        let language = language_setting(&db).await?;
         let dir = data_dir.join("index");
-        let (index, opened) =
-            tokio::task::spawn_blocking(move || KnowledgeIndex::open(&dir, &language))
-                .await
-                .map_err(|e| IndexError::Io(std::io::Error::other(e)))??;
+        let (index, opened) = tokio::task::spawn_blocking(move || KnowledgeIndex::open(&dir))
+            .await
+            .map_err(|e| IndexError::Io(std::io::Error::other(e)))??;
         Ok((
             Self {
                 db,
@@ -195,25 +195,38 @@ impl KnowledgeBase {
             .filter(|h| live.contains(&h.chunk_id))
             .collect())
     }
+}
 
-    /// Switches the stemming language and rebuilds the whole index in it, in one commit.
-    pub async fn set_language(&self, key: &str) -> Result<(), KnowledgeError> {
-        index::language(key)?;
-        let mut changes = vec![Change::Language(key.to_owned()), Change::Clear];
-        for summary in documents::ready(&self.db).await? {
-            changes.push(Change::Upsert(self.load_indexed(&summary).await?));
-        }
-        self.index.apply(changes).await?;
-        settings::set(&self.db, settings::keys::KNOWLEDGE_LANGUAGE, key).await?;
-        Ok(())
+impl KnowledgeBase {
+    /// Passages by id as hits without a lexical score (found another way: by meaning), in the
+    /// order asked; passages of documents no longer ready are left out.
+    pub async fn hits_by_id(&self, ids: &[i32]) -> Result<Vec<search::Hit>, DbErr> {
+        let rows = chunks::with_titles(&self.db, ids).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| rows.iter().find(|(row, _)| row.id == *id))
+            .map(|(row, title)| search::Hit {
+                chunk_id: row.id,
+                document_id: row.document_id,
+                title: title.clone(),
+                heading_path: row.heading_path.clone(),
+                content: row.content.clone(),
+                score: 0.0,
+                relevance: 0.0,
+                language: None,
+                snippet: search::plain_snippet(&row.content),
+            })
+            .collect())
     }
 }
 
-pub async fn language_setting(db: &DatabaseConnection) -> Result<String, DbErr> {
-    Ok(settings::get(db, settings::keys::KNOWLEDGE_LANGUAGE)
+/// The languages the business speaks (Settings › Business), as far as Replydesk knows them;
+/// empty when none is named, and then every language is searched.
+pub async fn business_languages(db: &impl sea_orm::ConnectionTrait) -> Result<Vec<Lang>, DbErr> {
+    Ok(settings::get(db, settings::keys::BUSINESS_LANGUAGES)
         .await?
-        .filter(|key| index::language(key).is_ok())
-        .unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned()))
+        .map(|raw| language::from_names(&crate::db::parse_tags(&raw)))
+        .unwrap_or_default())
 }
 
 /// The index's revision of a document: its last change, in milliseconds.
@@ -221,10 +234,29 @@ pub fn revision(summary: &documents::Summary) -> i64 {
     summary.updated_at.timestamp_millis()
 }
 
+/// The language of a document, judged from the start of its text (English when unsure).
+pub fn document_language(text: &str) -> Lang {
+    let sample: String = text.chars().take(8000).collect();
+    language::detect(&sample, &[]).unwrap_or(Lang::En)
+}
+
+/// Passages this long or longer are judged on their own; shorter ones (a table row, a heading
+/// and a line) take their document's language.
+const OWN_LANGUAGE_CHARS: usize = 120;
+
 fn indexed(
     summary: &documents::Summary,
     passages: Vec<crate::db::entities::chunk::Model>,
 ) -> IndexedDocument {
+    let mut sample = String::new();
+    for p in &passages {
+        if sample.len() > 8000 {
+            break;
+        }
+        sample.push_str(&p.content);
+        sample.push('\n');
+    }
+    let document = document_language(&sample);
     IndexedDocument {
         document_id: summary.id,
         revision: revision(summary),
@@ -233,10 +265,18 @@ fn indexed(
         tags: summary.tag_list(),
         passages: passages
             .into_iter()
-            .map(|p| IndexedPassage {
-                chunk_id: p.id,
-                heading_path: p.heading_path,
-                content: p.content,
+            .map(|p| {
+                let language = if p.content.chars().count() >= OWN_LANGUAGE_CHARS {
+                    language::detect(&p.content, &[]).unwrap_or(document)
+                } else {
+                    document
+                };
+                IndexedPassage {
+                    chunk_id: p.id,
+                    heading_path: p.heading_path,
+                    content: p.content,
+                    language,
+                }
             })
             .collect(),
     }

@@ -23,6 +23,29 @@ impl Job for ExtractDocument {
     const MAX_ATTEMPTS: i32 = 4;
 }
 
+/// Embeds the passages that have no vector from the current embeddings model (run by
+/// `ai::embeddings`; does nothing without a provider that embeds).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct EmbedPassages {}
+
+impl Job for EmbedPassages {
+    const KIND: &'static str = "embed_passages";
+    const MAX_ATTEMPTS: i32 = 5;
+}
+
+impl KnowledgeBase {
+    /// Asks for the passages without vectors to be embedded (new passages, another model).
+    pub async fn request_embeddings(&self) {
+        if let Err(e) = self
+            .queue
+            .enqueue(&self.db, &EmbedPassages {}, crate::jobs::Enqueue::default())
+            .await
+        {
+            tracing::warn!(error = %e, "embedding job not queued; the next change or start queues it");
+        }
+    }
+}
+
 fn db_failed(e: DbErr) -> JobError {
     JobError::Retry(format!("database: {e}"))
 }
@@ -95,6 +118,7 @@ impl KnowledgeBase {
             job.version,
             &text,
             stored.len() as i32,
+            super::document_language(&text).code(),
         )
         .await
         .map_err(db_failed)?;
@@ -126,6 +150,7 @@ impl KnowledgeBase {
                 .commit(txn, vec![ready_change(job.document_id)])
                 .await
                 .map_err(db_failed)?;
+            self.request_embeddings().await;
         } else if documents::summary(&self.db, job.document_id)
             .await
             .map_err(db_failed)?

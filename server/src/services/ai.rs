@@ -361,6 +361,8 @@ impl Assistant for AiService {
         settings::save(&self.db, settings::CHAIN, &links)
             .await
             .map_err(db_failed)?;
+        // Another provider may embed with another model.
+        self.engine.request_embeddings().await;
         self.view_settings().await
     }
 
@@ -369,6 +371,7 @@ impl Assistant for AiService {
         settings::save(&self.db, settings::BEHAVIOUR, &behaviour)
             .await
             .map_err(db_failed)?;
+        self.engine.request_embeddings().await;
         self.view_settings().await
     }
 

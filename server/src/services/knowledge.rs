@@ -1,7 +1,7 @@
 use app::error::AppError;
 use app::model::{
     Change, CitedPassage, DocumentDetail, DocumentMeta, DocumentView, EntryInput, KnowledgeQuery,
-    Library, PassageView, SearchHit, SnippetPart, KNOWLEDGE_LANGUAGES,
+    Library, PassageView, SearchHit, SnippetPart,
 };
 use app::ports::Knowledge;
 use app::validate;
@@ -12,7 +12,8 @@ use super::time;
 use crate::db::{self, chunks, documents};
 use crate::error::internal;
 use crate::knowledge::index::Change as IndexChange;
-use crate::knowledge::{language_setting, search, KnowledgeBase};
+use crate::knowledge::language::Lang;
+use crate::knowledge::{business_languages, search, KnowledgeBase};
 
 /// Characters of extracted text the preview shows.
 pub const PREVIEW_CHARS: usize = 20_000;
@@ -45,6 +46,7 @@ pub fn hit_view(h: search::Hit) -> SearchHit {
         document_title: h.title,
         heading_path: h.heading_path,
         score: h.score,
+        relevance: h.relevance,
         snippet: h
             .snippet
             .into_iter()
@@ -66,6 +68,11 @@ pub fn document_view(d: documents::Summary) -> DocumentView {
         error: d.error,
         category: d.category,
         passages: d.chunk_count,
+        language: d
+            .language
+            .as_deref()
+            .and_then(Lang::from_code)
+            .map(|l| l.name().to_owned()),
         version: d.version,
         created_at: time(d.created_at),
         updated_at: time(d.updated_at),
@@ -119,7 +126,12 @@ impl Knowledge for KnowledgeService {
             files: list.iter().filter(|d| d.is_file()).count() as u32,
             max_files: limits.max_files as u32,
             max_file_bytes: limits.max_file_bytes,
-            language: language_setting(db).await.map_err(db_failed)?,
+            languages: business_languages(db)
+                .await
+                .map_err(db_failed)?
+                .into_iter()
+                .map(|l| l.name().to_owned())
+                .collect(),
             categories,
             tags,
             documents: list.into_iter().map(document_view).collect(),
@@ -286,6 +298,7 @@ impl Knowledge for KnowledgeService {
             category: query.category,
             tag: query.tag,
             limit,
+            languages: business_languages(&self.kb.db).await.map_err(db_failed)?,
         };
         let hits = self
             .kb
@@ -293,24 +306,5 @@ impl Knowledge for KnowledgeService {
             .await
             .map_err(|e| internal("search failed", e))?;
         Ok(hits.into_iter().map(hit_view).collect())
-    }
-
-    async fn set_language(&self, language: String) -> Result<(), AppError> {
-        if !KNOWLEDGE_LANGUAGES.iter().any(|(key, _)| *key == language) {
-            return Err(AppError::invalid(
-                "language",
-                "Choose one of the languages offered.",
-            ));
-        }
-        self.kb
-            .set_language(&language)
-            .await
-            .map_err(|e| internal("rebuilding the search index failed", e))?;
-        let txn = db::write_txn(&self.kb.db).await.map_err(db_failed)?;
-        self.kb
-            .bus
-            .commit(txn, vec![Change::KnowledgeReindexed])
-            .await
-            .map_err(db_failed)
     }
 }

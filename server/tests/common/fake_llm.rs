@@ -2,6 +2,10 @@
 //! own path (`/{name}/v1`), each recording the requests it gets and answering from a script
 //! (an answer, a hand-off tool call, an HTTP error, or a delay) or, when its script is empty,
 //! with its default answer.
+//!
+//! `/embeddings` answers with a small model of meaning: a text's vector counts its concepts,
+//! where words of one concept in any language ("card", "cartões", "tarjeta") are one concept
+//! and any other word is its own (its first five letters). Texts that share concepts are close.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -35,6 +39,8 @@ pub struct Call {
 #[derive(Clone, Default)]
 struct Shared {
     calls: Arc<Mutex<Vec<Call>>>,
+    embedding_calls: Arc<Mutex<Vec<Call>>>,
+    embedding_failures: Arc<Mutex<HashMap<String, u16>>>,
     scripts: Arc<Mutex<HashMap<String, VecDeque<Script>>>>,
     defaults: Arc<Mutex<HashMap<String, Script>>>,
 }
@@ -57,20 +63,30 @@ fn completion(content: Option<&str>, tool_reason: Option<&str>) -> Value {
     })
 }
 
+impl Call {
+    fn new(provider: &str, headers: &HeaderMap, body: Value) -> Self {
+        Self {
+            provider: provider.to_owned(),
+            authorization: headers
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body,
+        }
+    }
+}
+
 async fn chat(
     State(shared): State<Shared>,
     Path(name): Path<String>,
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    shared.calls.lock().expect("lock").push(Call {
-        provider: name.clone(),
-        authorization: headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body,
-    });
+    shared
+        .calls
+        .lock()
+        .expect("lock")
+        .push(Call::new(&name, &headers, body));
     let next = shared
         .scripts
         .lock()
@@ -94,6 +110,114 @@ async fn chat(
     }
 }
 
+/// Words that mean the same, in the languages the tests write.
+const CONCEPTS: &[&[&str]] = &[
+    &[
+        "card",
+        "cards",
+        "cartao",
+        "cartoes",
+        "tarjeta",
+        "tarjetas",
+        "visa",
+        "mastercard",
+        "credit",
+    ],
+    &[
+        "pay",
+        "payment",
+        "payments",
+        "pagamento",
+        "pagamentos",
+        "pago",
+        "pagar",
+        "take",
+        "accept",
+        "aceitamos",
+        "aceptamos",
+    ],
+    &[
+        "dog", "dogs", "pet", "pets", "cao", "caes", "perro", "perros",
+    ],
+];
+const DIMENSIONS: usize = 64;
+
+fn fold(word: &str) -> String {
+    word.chars()
+        .map(|c| match c {
+            'ã' | 'á' | 'à' | 'â' => 'a',
+            'õ' | 'ó' | 'ô' => 'o',
+            'é' | 'ê' => 'e',
+            'í' => 'i',
+            'ú' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            c => c,
+        })
+        .collect()
+}
+
+/// The fake's vector of `text`.
+pub fn fake_embedding(text: &str) -> Vec<f32> {
+    let mut v = vec![0.0f32; DIMENSIONS];
+    for word in text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() > 2)
+    {
+        let word = fold(word);
+        let concept = CONCEPTS
+            .iter()
+            .position(|c| c.contains(&word.as_str()))
+            .map(|i| format!("concept-{i}"))
+            .unwrap_or_else(|| word.chars().take(5).collect());
+        let bucket = concept
+            .bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        v[(bucket % DIMENSIONS as u64) as usize] += 1.0;
+    }
+    v
+}
+
+async fn embeddings(
+    State(shared): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    shared
+        .embedding_calls
+        .lock()
+        .expect("lock")
+        .push(Call::new(&name, &headers, body.clone()));
+    if let Some(code) = shared.embedding_failures.lock().expect("lock").get(&name) {
+        return (
+            StatusCode::from_u16(*code).expect("status"),
+            Json(json!({"error": {"message": "scripted", "type": "server_error", "param": null, "code": null}})),
+        )
+            .into_response();
+    }
+    let inputs: Vec<String> = match &body["input"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().unwrap_or_default().to_owned())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let words: usize = inputs.iter().map(|i| i.split_whitespace().count()).sum();
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| json!({"object": "embedding", "index": i, "embedding": fake_embedding(text)}))
+        .collect();
+    Json(
+        json!({"object": "list", "data": data, "model": body["model"],
+        "usage": {"prompt_tokens": words, "total_tokens": words}}),
+    )
+    .into_response()
+}
+
 async fn models(Path(name): Path<String>) -> Response {
     Json(json!({"object": "list", "data": [
         {"id": format!("{name}-large"), "object": "model", "created": 1, "owned_by": "fake"},
@@ -107,6 +231,7 @@ impl FakeLlm {
         let app = Router::new()
             .route("/{name}/v1/chat/completions", post(chat))
             .route("/{name}/v1/models", get(models))
+            .route("/{name}/v1/embeddings", post(embeddings))
             .with_state(shared.clone());
         let url = super::serve(app).await;
         Self { url, shared }
@@ -139,6 +264,20 @@ impl FakeLlm {
 
     pub fn calls(&self) -> Vec<Call> {
         self.shared.calls.lock().expect("lock").clone()
+    }
+
+    /// The embeddings requests received, in order.
+    pub fn embedding_calls(&self) -> Vec<Call> {
+        self.shared.embedding_calls.lock().expect("lock").clone()
+    }
+
+    /// Makes `name`'s embeddings endpoint answer `status` from now on (`None`: work again).
+    pub fn fail_embeddings(&self, name: &str, status: Option<u16>) {
+        let mut failures = self.shared.embedding_failures.lock().expect("lock");
+        match status {
+            Some(code) => failures.insert(name.to_owned(), code),
+            None => failures.remove(name),
+        };
     }
 }
 

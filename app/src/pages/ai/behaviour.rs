@@ -19,7 +19,9 @@ struct Fields {
     call_timeout_secs: RwSignal<String>,
     total_budget_secs: RwSignal<String>,
     pause_hours: RwSignal<String>,
-    min_score: RwSignal<String>,
+    min_match: RwSignal<String>,
+    meaning_search: RwSignal<bool>,
+    embedding_model: RwSignal<String>,
     max_answer_chars: RwSignal<String>,
     handoff_message: RwSignal<String>,
     extractive_intro: RwSignal<String>,
@@ -51,7 +53,9 @@ impl Fields {
             call_timeout_secs: text(b.call_timeout_secs),
             total_budget_secs: text(b.total_budget_secs),
             pause_hours: text(b.pause_hours),
-            min_score: text(b.min_score),
+            min_match: text(b.min_match),
+            meaning_search: RwSignal::new(b.meaning_search),
+            embedding_model: text(&b.embedding_model),
             max_answer_chars: text(b.max_answer_chars),
             handoff_message: text(&b.handoff_message),
             extractive_intro: text(&b.extractive_intro),
@@ -82,7 +86,9 @@ impl Fields {
             call_timeout_secs: number("call_timeout_secs", self.call_timeout_secs)?,
             total_budget_secs: number("total_budget_secs", self.total_budget_secs)?,
             pause_hours: number("pause_hours", self.pause_hours)?,
-            min_score: number("min_score", self.min_score)?,
+            min_match: number("min_match", self.min_match)?,
+            meaning_search: self.meaning_search.get_untracked(),
+            embedding_model: self.embedding_model.get_untracked(),
             max_answer_chars: number("max_answer_chars", self.max_answer_chars)?,
             handoff_message: self.handoff_message.get_untracked(),
             extractive_intro: self.extractive_intro.get_untracked(),
@@ -136,10 +142,16 @@ pub fn BehaviourForm(
                 <Field label="Timeout per provider (s)" name="call_timeout_secs" kind="number" value=f.call_timeout_secs errors />
                 <Field label="Time budget for the whole chain (s)" name="total_budget_secs" kind="number" value=f.total_budget_secs errors />
                 <Field label="After you reply by hand, pause the AI (hours; 0 = until switched on)" name="pause_hours" kind="number" value=f.pause_hours errors />
-                <Field label="Hand off below this passage score (answer-only-from-knowledge templates)" name="min_score" kind="number" value=f.min_score errors />
+                <Field label="Without a model, answer only when the documents cover this much of the question (%)" name="min_match" kind="number" value=f.min_match errors />
                 <Field label="Longest answer (characters)" name="max_answer_chars" kind="number" value=f.max_answer_chars errors />
+                <label class="check">
+                    <input type="checkbox" name="meaning_search" prop:checked=move || f.meaning_search.get()
+                        on:change=move |ev| f.meaning_search.set(event_target_checked(&ev)) />
+                    " Find answers by meaning too, not only by words (your provider charges a little per document and question; OpenAI and OpenRouter, or a named model)"
+                </label>
+                <Field label="Model for finding answers by meaning (empty: your provider's usual one)" name="embedding_model" value=f.embedding_model errors optional=true />
                 <Field label="Message when handing off to a person" name="handoff_message" value=f.handoff_message errors />
-                <Field label="Sentence before an excerpt (no-key mode)" name="extractive_intro" value=f.extractive_intro errors />
+                <Field label="Sentence before a list from your documents (no-key mode)" name="extractive_intro" value=f.extractive_intro errors />
                 <Field label="Opt-out words (comma-separated)" name="opt_out_words" value=f.opt_out_words errors />
                 <Field label="Reply to an opt-out" name="opt_out_reply" value=f.opt_out_reply errors />
                 <Field label="Opt-in words" name="opt_in_words" value=f.opt_in_words errors />

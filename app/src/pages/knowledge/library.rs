@@ -94,7 +94,10 @@ fn DocumentRow(document: DocumentView) -> impl IntoView {
                     .then(|| view! { <div class="labels">{labels.join(" · ")}</div> })}
                 {document.error.clone().map(|e| view! { <div class="field-error">{e}</div> })}
             </td>
-            <td data-label="Type">{kind_label(&document.kind)}</td>
+            <td data-label="Type">
+                {kind_label(&document.kind)}
+                {document.language.clone().map(|l| view! { <div class="labels">{l}</div> })}
+            </td>
             <td data-label="Size">{size}</td>
             <td data-label="Passages">{document.passages}</td>
             <td data-label="Status">

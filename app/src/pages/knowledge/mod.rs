@@ -10,11 +10,12 @@ pub use document::DocumentPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
-use crate::api::knowledge::{knowledge_library, SetKnowledgeLanguage};
+use crate::api::knowledge::knowledge_library;
 use crate::browser;
 use crate::components::feedback::{ErrorBox, Skeleton};
-use crate::model::{Library, KNOWLEDGE_LANGUAGES};
+use crate::model::Library;
 use entry::EntryForm;
 use library::DocumentTable;
 use search::SearchPanel;
@@ -46,11 +47,11 @@ pub fn KnowledgePage() -> impl IntoView {
         <Title text="Knowledge" />
         <div class="page-head">
             <h1>"Knowledge"</h1>
-            <LanguagePicker library=loaded changed />
         </div>
         <p class="muted">
             "What the assistant answers from. Upload PDFs, Word documents and text files, or write FAQ pairs and notes."
         </p>
+        <SearchLanguages library=loaded />
         <UploadZone library=loaded changed />
         <SearchPanel library=loaded />
         <EntryForm changed />
@@ -69,47 +70,21 @@ pub fn KnowledgePage() -> impl IntoView {
     .into_any()
 }
 
-/// The stemming language of search; changing it rebuilds the index.
+/// The languages customers are answered in: the business's, from Settings.
 #[component]
-fn LanguagePicker(library: Signal<Option<Library>>, changed: Callback<()>) -> impl IntoView {
-    let action = ServerAction::<SetKnowledgeLanguage>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            changed.run(());
-        }
-    });
-    let current = move || library.get().map(|l| l.language).unwrap_or_default();
-    view! {
-        <label class="inline-field">
-            <span>"Search language"</span>
-            <select
-                disabled=move || action.pending().get() || library.get().is_none()
-                on:change=move |ev| {
-                    action.dispatch(SetKnowledgeLanguage { language: event_target_value(&ev) });
-                }
-            >
-                {KNOWLEDGE_LANGUAGES
-                    .iter()
-                    .map(|(key, label)| {
-                        view! {
-                            <option value=*key selected=move || current() == *key>
-                                {*label}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-            <Show when=move || action.pending().get()>
-                <span class="muted" role="status">"Rebuilding the index…"</span>
-            </Show>
-        </label>
-        {move || {
-            action
-                .value()
-                .get()
-                .and_then(Result::err)
-                .map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })
-        }}
+fn SearchLanguages(library: Signal<Option<Library>>) -> impl IntoView {
+    move || {
+        library.get().map(|l| {
+            let text = if l.languages.is_empty() {
+                "Customers are answered in any language your documents are written in.".to_owned()
+            } else {
+                format!("Customers are answered in {}.", l.languages.join(", "))
+            };
+            view! {
+                <p class="muted">
+                    {text} " " <A href="/settings#business">"Change the languages you speak"</A>
+                </p>
+            }
+        })
     }
-    .into_any()
 }

@@ -299,7 +299,7 @@ mod tests {
             files,
             max_files: 50,
             max_file_bytes: 10 * 1024 * 1024,
-            language: "english".into(),
+            languages: Vec::new(),
             categories: Vec::new(),
             tags: Vec::new(),
         }

@@ -72,7 +72,7 @@ pub fn BusinessForm(profile: BusinessProfile, saved: Callback<&'static str>) -> 
                     </datalist>
                 </Field>
                 <Field
-                    label="Languages you answer in, separated by commas"
+                    label="Languages you answer in, separated by commas: customers' questions are searched in each, and the bot's fixed replies follow the customer's"
                     name="languages"
                     value=languages
                     errors

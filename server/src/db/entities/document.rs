@@ -22,6 +22,9 @@ pub struct Model {
     pub tags: String,
     pub chunk_count: i32,
     pub version: i32,
+    /// ISO 639-1 code of the language it is written in (absent in backups made before).
+    #[serde(default)]
+    pub language: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,6 +11,7 @@ pub mod llm_usage;
 pub mod login_failure;
 pub mod message;
 pub mod owner;
+pub mod passage_embedding;
 pub mod pending_status;
 pub mod prompt_template;
 pub mod session;

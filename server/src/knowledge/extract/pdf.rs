@@ -50,8 +50,8 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<String, Unreadable> {
         )));
     }
     check_inflated_size(&doc, limits.max_unzipped_bytes)?;
-    let mut text = String::new();
-    let read = pdf_extract::output_doc(&doc, &mut PlainTextOutput::new(&mut text));
+    let (texts, read) = page_texts(&doc, pages.keys().copied());
+    let text = without_running_lines(&texts);
     if has_text(&text) {
         return Ok(text);
     }
@@ -73,6 +73,82 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<String, Unreadable> {
             "This PDF has no selectable text — is it a scan? Export it from the original document, or run it through OCR first.",
         )),
     }
+}
+
+/// Each page's text, until a page fails to read (the error is returned with what was read).
+fn page_texts(
+    doc: &Document,
+    numbers: impl Iterator<Item = u32>,
+) -> (Vec<String>, Result<(), OutputError>) {
+    let mut texts = Vec::new();
+    for number in numbers {
+        let mut text = String::new();
+        let read = pdf_extract::output_doc_page(doc, &mut PlainTextOutput::new(&mut text), number);
+        texts.push(text);
+        if read.is_err() {
+            return (texts, read);
+        }
+    }
+    (texts, Ok(()))
+}
+
+/// A line's shape with its numbers masked: "Page 3 of 9" and "Page 4 of 9" are one shape.
+fn shape(line: &str) -> String {
+    line.trim()
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// Lines near a page's top or bottom that are looked at for running headers and footers.
+const EDGE_LINES: usize = 2;
+
+/// The pages' text joined, without running headers and footers: a line (numbers masked) found
+/// within the first or last [`EDGE_LINES`] lines of at least half the pages (three at least)
+/// is the page's furniture, not its content, and would repeat in every passage.
+fn without_running_lines(pages: &[String]) -> String {
+    let lines: Vec<Vec<&str>> = pages
+        .iter()
+        .map(|p| p.lines().filter(|l| !l.trim().is_empty()).collect())
+        .collect();
+    let edges = |page: &Vec<&str>| -> Vec<String> {
+        let n = page.len();
+        // On a page this short every line is at an edge: it says nothing about furniture.
+        if n < 3 * EDGE_LINES {
+            return Vec::new();
+        }
+        let mut at: Vec<usize> = (0..n.min(EDGE_LINES)).collect();
+        at.extend(n.saturating_sub(EDGE_LINES).max(EDGE_LINES.min(n))..n);
+        let mut shapes: Vec<String> = at.into_iter().map(|i| shape(page[i])).collect();
+        shapes.sort();
+        shapes.dedup();
+        shapes
+    };
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for page in &lines {
+        for s in edges(page) {
+            *counts.entry(s).or_default() += 1;
+        }
+    }
+    let needed = (pages.len() / 2).max(3);
+    let running = |line: &str| {
+        let s = shape(line);
+        s.chars().count() <= 120 && counts.get(&s).is_some_and(|c| *c >= needed)
+    };
+    let mut out = String::new();
+    for page in &lines {
+        let n = page.len();
+        for (i, line) in page.iter().enumerate() {
+            let at_edge = i < EDGE_LINES || i + EDGE_LINES >= n;
+            if at_edge && running(line) {
+                continue;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn has_text(text: &str) -> bool {
@@ -150,6 +226,29 @@ mod tests {
     use lopdf::{dictionary, Stream};
 
     use super::*;
+
+    #[test]
+    fn running_headers_and_footers_are_dropped() {
+        let sections = ["Starters", "Fish", "Meat", "Desserts"];
+        let pages: Vec<String> = (1..=4)
+            .map(|n| {
+                let section = sections[n - 1];
+                format!(
+                    "Tasca do Rio · Menu\n{section}\nCod fritters cost €8.{n}0 each.\nServed with lemon.\nAsk for the daily fish.\nRua do Alecrim 12 · Page {n} of 4\n"
+                )
+            })
+            .collect();
+        let text = without_running_lines(&pages);
+        assert!(!text.contains("Tasca do Rio · Menu"), "{text}");
+        assert!(!text.contains("Page"), "{text}");
+        for n in 1..=4 {
+            let section = sections[n - 1];
+            assert!(text.contains(&format!("{section}\nCod fritters cost €8.{n}0 each.")));
+        }
+        // Two pages are too few to tell furniture from content.
+        let two = without_running_lines(&pages[..2]);
+        assert!(two.contains("Tasca do Rio · Menu"));
+    }
 
     #[test]
     fn streams_that_inflate_past_the_budget_are_refused() {
