@@ -34,6 +34,9 @@ const MAX_INPUT_CHARS: usize = 6000;
 const BATCH_TIMEOUT: Duration = Duration::from_secs(60);
 /// A question's call may take this long before the answer goes on by words alone.
 const QUESTION_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most vector numbers held in memory (256 MB of `f32`: about 130,000 passages at 512
+/// dimensions); beyond it questions are matched by words only, and the log says why.
+const MAX_LOADED_FLOATS: usize = 64 * 1024 * 1024;
 /// Passages the meaning ranking contributes.
 pub const DENSE_CANDIDATES: usize = 30;
 /// Cosine similarities mapped to relevance 0..1: at or below LOW nothing in common, at or
@@ -261,6 +264,14 @@ impl Meaning {
         if !fresh {
             let rows = embeddings::all(&self.db, model).await?;
             let dims = rows.first().map_or(0, |(_, v)| v.len());
+            if rows.len().saturating_mul(dims) > MAX_LOADED_FLOATS {
+                tracing::warn!(
+                    passages = rows.len(),
+                    dims,
+                    "too many passage vectors to hold in memory; matching by words only"
+                );
+                return Ok(Vec::new());
+            }
             let mut ids = Vec::with_capacity(rows.len());
             let mut vectors = Vec::with_capacity(rows.len() * dims);
             for (id, v) in rows.into_iter().filter(|(_, v)| v.len() == dims) {

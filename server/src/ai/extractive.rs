@@ -10,7 +10,7 @@
 //! no answer, and the engine hands off.
 
 use super::fit;
-use crate::knowledge::language::{self, fold, one_edit, Lang};
+use crate::knowledge::language::{self, fold, same_word, Lang};
 use crate::knowledge::search::Hit;
 use crate::knowledge::thesaurus;
 
@@ -40,28 +40,6 @@ enum Kind {
 struct Piece {
     kind: Kind,
     text: String,
-}
-
-/// Whether two folded words match: the same, one typo apart, or the same word with another
-/// ending ("deliver" / "delivery", "cartão" / "cartões", "dog" / "dogs").
-fn same_word(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    let (la, lb) = (a.chars().count(), b.chars().count());
-    let (short, long) = (la.min(lb), la.max(lb));
-    if short < 3 || a.chars().all(|c| c.is_ascii_digit()) || b.chars().all(|c| c.is_ascii_digit()) {
-        return false;
-    }
-    let prefix = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-    let longer = if la > lb { a } else { b };
-    let ending: String = longer.chars().skip(short).collect();
-    // A short word only takes a plural ending: "dog" / "dogs", not "car" / "card".
-    (prefix >= 4 && prefix + 2 >= short)
-        || (prefix == short && (ending == "s" || ending == "es" || (short >= 5 && long - short <= 2)))
-        // A typo, in words long enough that one letter does not make another word
-        // ("fish" / "dish").
-        || (short >= 4 && long >= 5 && one_edit(a, b))
 }
 
 /// A table row as a customer reads it: "Dish: Cod fritters, Price: €8.50".
@@ -401,16 +379,5 @@ mod tests {
             "{}",
             got.len()
         );
-    }
-
-    #[test]
-    fn words_match_across_endings_and_typos() {
-        assert!(same_word("cartao", "cartoes"));
-        assert!(same_word("dog", "dogs"));
-        assert!(same_word("deliver", "delivery"));
-        assert!(same_word("resevation", "reservation"));
-        assert!(!same_word("10", "100"));
-        assert!(!same_word("car", "card"));
-        assert!(!same_word("fish", "dish"));
     }
 }

@@ -237,12 +237,7 @@ impl Providers {
             }]);
         }
         let client = self.client(link);
-        let response: ChatResponse =
-            match tokio::time::timeout(limit, client.chat().create_byot(request)).await {
-                Err(_) => return Err(CallError::Timeout(limit.as_secs().max(1))),
-                Ok(Err(e)) => return Err(classify(e)),
-                Ok(Ok(r)) => r,
-            };
+        let response: ChatResponse = within(limit, client.chat().create_byot(request)).await?;
         let usage = response.usage.unwrap_or_default();
         let message = response
             .choices
@@ -297,11 +292,7 @@ impl Providers {
         }
         let client = self.client(link);
         let response: EmbeddingResponse =
-            match tokio::time::timeout(limit, client.embeddings().create_byot(request)).await {
-                Err(_) => return Err(CallError::Timeout(limit.as_secs().max(1))),
-                Ok(Err(e)) => return Err(classify(e)),
-                Ok(Ok(r)) => r,
-            };
+            within(limit, client.embeddings().create_byot(request)).await?;
         let mut data = response.data;
         data.sort_by_key(|d| d.index);
         if data.len() != inputs.len() || data.iter().enumerate().any(|(i, d)| d.index != i) {
@@ -350,6 +341,17 @@ impl Providers {
 impl Default for Providers {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// A provider call, given at most `limit`.
+async fn within<T>(
+    limit: Duration,
+    call: impl std::future::Future<Output = Result<T, OpenAIError>>,
+) -> Result<T, CallError> {
+    match tokio::time::timeout(limit, call).await {
+        Err(_) => Err(CallError::Timeout(limit.as_secs().max(1))),
+        Ok(result) => result.map_err(classify),
     }
 }
 

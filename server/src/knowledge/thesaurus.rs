@@ -6,9 +6,11 @@
 //!
 //! Groups hold single words, lower case without accents, of the questions small businesses get
 //! (bookings, payments, opening days, food, pets, parking, appointments, rentals). A word may
-//! only be in one group. Inflections are matched like the extract matches them (a shared stem).
+//! only be in one group. Inflections and typos are matched by `language::same_word`.
 
 use std::sync::LazyLock;
+
+use super::language::{fold, same_word};
 
 /// The groups, one a line ("//" lines are headings); every word lower case, no accents.
 const GROUPS: &str = "
@@ -101,32 +103,12 @@ static PARSED: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
         .collect()
 });
 
-fn fold(word: &str) -> String {
-    super::language::fold(word)
-}
-
-/// Whether a word of a question and a word of a group are the same word: equal, or sharing a
-/// stem (five letters, or all of a shorter group word with at most two more).
-fn same(word: &str, group_word: &str) -> bool {
-    if word == group_word {
-        return true;
-    }
-    let (a, b) = (word.chars().count(), group_word.chars().count());
-    let prefix = word
-        .chars()
-        .zip(group_word.chars())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let short = a.min(b);
-    short >= 4 && (prefix >= 5.min(short) && prefix + 2 >= short) && a.abs_diff(b) <= 3
-}
-
 /// The other words of `word`'s group (folded), if it belongs to one.
 pub fn synonyms(word: &str) -> Vec<&'static str> {
     let word = fold(word);
     PARSED
         .iter()
-        .find(|group| group.iter().any(|g| same(&word, g)))
+        .find(|group| group.iter().any(|g| same_word(&word, g)))
         .map(|group| group.iter().copied().filter(|g| *g != word).collect())
         .unwrap_or_default()
 }

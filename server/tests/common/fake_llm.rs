@@ -76,6 +76,15 @@ impl Call {
     }
 }
 
+/// An OpenAI-style error answer with `code`.
+fn error(code: u16) -> Response {
+    (
+        StatusCode::from_u16(code).expect("status"),
+        Json(json!({"error": {"message": format!("scripted {code}"), "type": "server_error", "param": null, "code": null}})),
+    )
+        .into_response()
+}
+
 async fn chat(
     State(shared): State<Shared>,
     Path(name): Path<String>,
@@ -98,11 +107,7 @@ async fn chat(
     match next {
         Script::Answer(text) => Json(completion(Some(&text), None)).into_response(),
         Script::Handoff(reason) => Json(completion(None, Some(&reason))).into_response(),
-        Script::Status(code) => (
-            StatusCode::from_u16(code).expect("status"),
-            Json(json!({"error": {"message": format!("scripted {code}"), "type": "server_error", "param": null, "code": null}})),
-        )
-            .into_response(),
+        Script::Status(code) => error(code),
         Script::Slow(delay) => {
             tokio::time::sleep(delay).await;
             Json(completion(Some("Too late."), None)).into_response()
@@ -191,11 +196,7 @@ async fn embeddings(
         .expect("lock")
         .push(Call::new(&name, &headers, body.clone()));
     if let Some(code) = shared.embedding_failures.lock().expect("lock").get(&name) {
-        return (
-            StatusCode::from_u16(*code).expect("status"),
-            Json(json!({"error": {"message": "scripted", "type": "server_error", "param": null, "code": null}})),
-        )
-            .into_response();
+        return error(*code);
     }
     let inputs: Vec<String> = match &body["input"] {
         Value::String(s) => vec![s.clone()],
