@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { hydrated, signedIn } from "./helpers";
+import { hydrated, signedIn, uploadDocument } from "./helpers";
 
 const fixtures = path.join(__dirname, "..", "..", "server", "tests", "fixtures");
 
@@ -127,6 +127,35 @@ test.describe.serial("knowledge base", () => {
     await expect(page).toHaveURL(/\/knowledge$/);
     await expect(row(page, "Menu and policies")).toHaveCount(0);
     await expect(row(page, "prices")).toHaveCount(1);
+  });
+
+  test("the languages the business speaks: each document read and searched in its own", async ({ page }) => {
+    await signedIn(page);
+    const business = (await (await page.request.post("/api/settings", { data: {} })).json()).business;
+    const speak = async (languages: string[]) => {
+      const res = await page.request.post("/api/settings/business", {
+        data: { profile: { name: business.name, timezone: business.timezone, languages } },
+      });
+      expect(res.status(), await res.text()).toBe(200);
+    };
+    await speak(["English", "Português"]);
+    await uploadDocument(
+      page,
+      "pagamentos.txt",
+      "PAGAMENTOS\n\nAceitamos cartões Visa e Mastercard, e também MB Way. Não aceitamos American Express nem cheques. Pode pagar em numerário nas duas lojas.\n",
+    );
+    await openKnowledge(page);
+    await expect(page.getByText("Customers are answered in English, Português.")).toBeVisible();
+    await expect(row(page, "pagamentos")).toContainText("Português");
+    await expect(row(page, "prices")).toContainText("English");
+    // "cartão" finds "cartões": the passage is stemmed in Portuguese.
+    await page.getByRole("searchbox", { name: "Search the knowledge" }).fill("vocês aceitam cartão?");
+    await expect(page.getByTestId("search-results").locator("li").first()).toContainText("pagamentos");
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: `test-results/knowledge-languages-${width}.png` });
+    }
+    await speak(business.languages);
   });
 
   test("at 375 px the library fits the screen", async ({ page }) => {

@@ -75,7 +75,7 @@ test.describe.serial("prompts and AI settings", () => {
     await expect(page.getByTestId("ai-saved")).toHaveText("Behaviour saved.");
     for (const width of [1280, 375]) {
       await page.setViewportSize({ width, height: 900 });
-      await most.scrollIntoViewIfNeeded();
+      await page.getByLabel(/Find answers by meaning too/).scrollIntoViewIfNeeded();
       await page.screenshot({ path: `test-results/ai-behaviour-${width}.png` });
     }
     await page.setViewportSize({ width: 1280, height: 720 });

@@ -429,12 +429,13 @@ impl Engine {
             source: None,
             embedding,
         };
+        // Rendered even without a provider: "try it" shows the owner what a model would read.
+        let vars = self.variables(question, &answer.passages).await?;
+        answer.prompt = render(&question.template, &vars);
+        if question.knowledge_only && !relevant {
+            answer.prompt.push_str(NOTHING_RELEVANT);
+        }
         if !chain.is_empty() {
-            let vars = self.variables(question, &answer.passages).await?;
-            answer.prompt = render(&question.template, &vars);
-            if question.knowledge_only && !relevant {
-                answer.prompt.push_str(NOTHING_RELEVANT);
-            }
             answer.attempts = i
                 .providers
                 .complete(

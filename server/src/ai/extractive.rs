@@ -11,7 +11,7 @@
 
 use super::fit;
 use crate::knowledge::language::{self, fold, same_word, Lang};
-use crate::knowledge::search::Hit;
+use crate::knowledge::search::{self, Hit};
 use crate::knowledge::thesaurus;
 
 /// The longest excerpt, in characters, unless the question asks for a list.
@@ -125,7 +125,10 @@ pub fn answer(
     langs: &[Lang],
     intro: &str,
 ) -> Option<(String, usize)> {
-    let asked: Vec<Asked> = language::content_words(question, langs)
+    let words = language::content_words(question, langs);
+    // The latest words, as many as search reads: a 20,000-character flood is not a question,
+    // and each word costs a pass over every piece.
+    let asked: Vec<Asked> = words[words.len().saturating_sub(search::MAX_QUERY_WORDS)..]
         .iter()
         .map(|w| Asked {
             word: fold(w),
@@ -368,6 +371,13 @@ mod tests {
         assert_eq!(answer("Do you sell bicycles?", &hits, &[], "x"), None);
         assert_eq!(answer("?!", &hits, &[], "x"), None);
         assert_eq!(answer("bicycles", &[], &[], "x"), None);
+    }
+
+    #[test]
+    fn a_flood_is_read_for_its_latest_words_only() {
+        let flood = format!("{} dogs?", "blah ".repeat(20_000));
+        let got = reply(&flood, &[hit("Guest information", "DOGS", DOGS)]);
+        assert!(got.starts_with("Dogs are welcome"), "{got}");
     }
 
     #[test]

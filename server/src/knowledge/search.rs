@@ -186,7 +186,8 @@ impl KnowledgeIndex {
                 // party of 35" asks about parties, not about 35.
                 let weight = match (unknown, number) {
                     (true, true) => 1.0,
-                    (true, false) => idf(0, n) * UNKNOWN_WEIGHT,
+                    // At least twice a common known word, however small the library.
+                    (true, false) => (idf(0, n) * UNKNOWN_WEIGHT).max(2.0),
                     // A floor: in a knowledge base of a few passages every word is "common",
                     // and a question's one unknown word would outweigh all the rest.
                     (false, _) => idf(found, n).max(1.0),
@@ -349,7 +350,19 @@ impl KnowledgeIndex {
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
         ranked.truncate(limit);
 
-        let mut snippets = SnippetGenerator::create(&searcher, &query, f.body)?;
+        // Highlight the words as the customer typed them (accents aside), not their synonyms.
+        let typed: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .flat_map(|w| w.forms[0].plain.iter())
+            .map(|t| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(f.body, t),
+                    IndexRecordOption::WithFreqs,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        let mut snippets = SnippetGenerator::create(&searcher, &BooleanQuery::new(typed), f.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(ranked.len());
         for (_, score, relevance, doc, title, heading_path, content) in ranked {
