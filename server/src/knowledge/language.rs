@@ -336,6 +336,30 @@ pub fn detect(text: &str, among: &[Lang]) -> Option<Lang> {
     }
 }
 
+/// The language of a passage of a document written in `document`: another language only when
+/// its function words say so clearly (a Portuguese section in an English menu). Function words
+/// alone, no trigram model: this runs for every passage of every document.
+pub fn passage_language(text: &str, document: Lang) -> Lang {
+    let mut votes = [0u32; 7];
+    for word in tokens(text).iter().take(200).map(|w| fold(w)) {
+        for lang in Lang::ALL {
+            if lang.stopwords().contains(word.as_str()) {
+                votes[lang as usize] += 1;
+            }
+        }
+    }
+    let (best, count) = Lang::ALL
+        .iter()
+        .map(|l| (*l, votes[*l as usize]))
+        .max_by_key(|(_, v)| *v)
+        .unwrap_or((document, 0));
+    if best != document && count >= 4 && count >= 2 * votes[document as usize] {
+        best
+    } else {
+        document
+    }
+}
+
 /// The languages the business speaks, from the owner's free-text list ("English, Português");
 /// names not understood here are left out.
 pub fn from_names(names: &[String]) -> Vec<Lang> {
@@ -407,6 +431,16 @@ mod tests {
         assert_eq!(detect("Hola 👋", &[Lang::En, Lang::Es]), Some(Lang::Es));
         assert_eq!(detect("👋", all), None);
         assert_eq!(detect("anything", &[Lang::Pt]), Some(Lang::Pt));
+    }
+
+    #[test]
+    fn a_passage_keeps_its_documents_language_unless_clearly_another() {
+        let pt = "Aceitamos cartões Visa e Mastercard, bem como MB Way. Não aceitamos American Express nem cheques, e o talão fica com o cliente.";
+        assert_eq!(passage_language(pt, Lang::En), Lang::Pt);
+        assert_eq!(
+            passage_language("Dish: Bacalhau à Brás | Price: €14", Lang::En),
+            Lang::En
+        );
     }
 
     #[test]

@@ -267,7 +267,7 @@ fn indexed(
             .into_iter()
             .map(|p| {
                 let language = if p.content.chars().count() >= OWN_LANGUAGE_CHARS {
-                    language::detect(&p.content, &[]).unwrap_or(document)
+                    language::passage_language(&p.content, document)
                 } else {
                     document
                 };

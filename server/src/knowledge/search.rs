@@ -37,8 +37,8 @@ const SYNONYM_BOOST: f32 = 0.6;
 const UNKNOWN_WEIGHT: f32 = 0.8;
 /// Shorter words are not corrected: "fish" is one letter from "dish".
 const FUZZY_MIN_CHARS: usize = 5;
-/// Candidates reranked by coverage (more than any caller asks for).
-const RERANK: usize = 40;
+/// Candidates reranked by coverage: twice what the caller asks for, at least this many.
+const RERANK: usize = 16;
 /// The most words of a query that are searched for (the last ones: a question's end says
 /// most). A query's cost grows with its words; a customer's 4,000-word message is not a query.
 pub const MAX_QUERY_WORDS: usize = 48;
@@ -111,6 +111,13 @@ fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 fn idf(df: u64, n: u64) -> f32 {
     let (df, n) = (df as f32, n.max(1) as f32);
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// The analyzers one search uses for every candidate, built once.
+struct Analyzers {
+    plain: TextAnalyzer,
+    /// One per language searched, in the request's order.
+    stems: Vec<TextAnalyzer>,
 }
 
 /// A passage's words, as written and stemmed, for coverage.
@@ -240,14 +247,19 @@ impl KnowledgeIndex {
 
     /// A passage's words as the index holds them: as written, and stemmed in the passage's
     /// own language only ("are" stemmed in Portuguese would be "área").
-    fn passage_words(&self, langs: &[Lang], own: Option<Lang>, text: &str) -> PassageWords {
-        let mut plain = self.analyzer("plain");
+    fn passage_words(
+        analyzers: &mut Analyzers,
+        langs: &[Lang],
+        own: Option<Lang>,
+        text: &str,
+    ) -> PassageWords {
         PassageWords {
-            plain: terms(&mut plain, text).into_iter().collect(),
+            plain: terms(&mut analyzers.plain, text).into_iter().collect(),
             stems: langs
                 .iter()
-                .map(|l| match own == Some(*l) {
-                    true => terms(&mut stem_analyzer(*l), text).into_iter().collect(),
+                .zip(analyzers.stems.iter_mut())
+                .map(|(l, stemmer)| match own == Some(*l) {
+                    true => terms(stemmer, text).into_iter().collect(),
                     false => HashSet::new(),
                 })
                 .collect(),
@@ -284,13 +296,20 @@ impl KnowledgeIndex {
     /// The best `limit` passages for `request.text` (none for a query of no words).
     pub fn search(&self, request: &Request) -> Result<Vec<Hit>, IndexError> {
         let f = self.fields;
-        let all = Lang::ALL;
-        let langs = if request.languages.is_empty() {
-            &all[..]
-        } else {
-            &request.languages[..]
-        };
         let searcher = self.reader.searcher();
+        // Only languages some passage is written in: a stemmer with no passages to match costs
+        // a lookup per word for nothing.
+        let present = |l: &Lang| {
+            searcher
+                .doc_freq(&Term::from_field_text(f.language, l.code()))
+                .is_ok_and(|n| n > 0)
+        };
+        let langs: Vec<Lang> = if request.languages.is_empty() {
+            Lang::ALL.into_iter().filter(present).collect()
+        } else {
+            request.languages.iter().copied().filter(present).collect()
+        };
+        let langs = &langs[..];
         let words = self.words(&searcher, &request.text, langs);
         let word_queries: Vec<(Occur, Box<dyn Query>)> = words
             .iter()
@@ -315,9 +334,13 @@ impl KnowledgeIndex {
         let limit = request.limit.max(1);
         let top = searcher.search(
             &query,
-            &TopDocs::with_limit(limit.max(RERANK)).order_by_score(),
+            &TopDocs::with_limit((limit * 2).max(RERANK)).order_by_score(),
         )?;
         let best_score = top.first().map_or(1.0, |(s, _)| s.max(f32::EPSILON));
+        let mut analyzers = Analyzers {
+            plain: self.analyzer("plain"),
+            stems: langs.iter().map(|l| stem_analyzer(*l)).collect(),
+        };
 
         let mut ranked = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -333,8 +356,12 @@ impl KnowledgeIndex {
                 .get_first(f.language)
                 .and_then(|v| v.as_str())
                 .and_then(Lang::from_code);
-            let seen =
-                self.passage_words(langs, own, &format!("{title}\n{heading_path}\n{content}"));
+            let seen = Self::passage_words(
+                &mut analyzers,
+                langs,
+                own,
+                &format!("{title}\n{heading_path}\n{content}"),
+            );
             let relevance = Self::coverage(&words, &seen);
             ranked.push((
                 relevance + 0.3 * score / best_score,
