@@ -1,7 +1,7 @@
 # Replydesk: the release binary and the WASM dashboard, built in stages so that a deploy which
 # changes only project code compiles only the project's crates, then run in a slim image.
 #
-# Railway's builder rules (docs/DEPLOYMENT.md, checked by server/tests/deploy.rs): no VOLUME
+# Railway's builder rules (docs/DEPLOYMENT.md, checked by server/tests/all/deploy.rs): no VOLUME
 # instruction (Railway refuses it; its volumes are declared in the template); the image starts
 # as root so the entrypoint can hand a root-owned volume to the server's user, then drops to it.
 

@@ -54,7 +54,7 @@ pub enum Command {
         file: PathBuf,
         replace: bool,
     },
-    Simulate(crate::simulate::Options),
+    Simulate(crate::loadgen::Options),
     SimulateHelp,
     /// The server's document reader, run by the server itself (see `knowledge::extract::child`).
     Extract(Vec<String>),
@@ -97,7 +97,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             rest.iter().map(|word| (*word).to_owned()).collect(),
         )),
         ["simulate", "--help" | "-h"] => Ok(Command::SimulateHelp),
-        ["simulate", rest @ ..] => crate::simulate::parse(rest).map(Command::Simulate),
+        ["simulate", rest @ ..] => crate::loadgen::parse(rest).map(Command::Simulate),
         _ => Err(format!("unknown command: {}\n\n{USAGE}", words.join(" "))),
     }
 }
@@ -116,9 +116,9 @@ pub async fn migrate(config: &Config, status_only: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn simulate(config: &Config, options: &crate::simulate::Options) -> anyhow::Result<()> {
-    let report = crate::simulate::run(options, config.whatsapp.app_secret.clone()).await?;
-    crate::simulate::print(options, &report);
+pub async fn simulate(config: &Config, options: &crate::loadgen::Options) -> anyhow::Result<()> {
+    let report = crate::loadgen::run(options, config.whatsapp.app_secret.clone()).await?;
+    crate::loadgen::print(options, &report);
     if report.failed > 0 {
         anyhow::bail!(
             "{} deliveries were not acknowledged with 200",

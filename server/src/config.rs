@@ -11,8 +11,7 @@ use url::Url;
 
 use app::validate;
 
-use crate::auth::client_address::{TrustedProxies, DEFAULT_TRUSTED_PROXIES};
-use crate::knowledge::extract::child::Isolation;
+use crate::client_address::{TrustedProxies, DEFAULT_TRUSTED_PROXIES};
 
 /// A variable that is set to something unusable. Printed as one line and the process exits 2.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -469,6 +468,31 @@ impl Config {
     }
 }
 
+/// How the server starts an extraction in a child process (`knowledge::extract::child`).
+#[derive(Debug, Clone)]
+pub struct Isolation {
+    /// This binary (`replydesk`); tests point it at the built binary.
+    pub program: PathBuf,
+    /// The child's address-space limit (`EXTRACT_MEMORY_MB`).
+    pub memory_bytes: u64,
+}
+
+impl Isolation {
+    pub const DEFAULT_MEMORY_MB: u64 = 512;
+
+    /// The running binary with the default memory limit.
+    pub fn current_exe() -> Self {
+        Self {
+            program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("replydesk")),
+            memory_bytes: Self::DEFAULT_MEMORY_MB * 1024 * 1024,
+        }
+    }
+
+    pub fn memory_mb(&self) -> u64 {
+        self.memory_bytes / (1024 * 1024)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -498,7 +522,7 @@ mod tests {
         assert!(!c.whatsapp.is_configured());
         assert_eq!(c.whatsapp.graph_url.as_str(), "https://graph.facebook.com/");
         assert_eq!(c.whatsapp.api_version, "v25.0");
-        assert!(crate::ai::settings::environment_chain(&c.ai).is_empty());
+        assert!(crate::ai::saved::environment_chain(&c.ai).is_empty());
         assert!(c.ai.secret_key.is_none());
     }
 

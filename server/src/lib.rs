@@ -3,10 +3,10 @@
 //! [`run`] is the whole server; tests call it on port 0 (see `tests/common`).
 
 pub mod ai;
-pub mod analytics;
 pub mod auth;
 pub mod backup;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -14,9 +14,9 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod knowledge;
+pub mod loadgen;
 pub mod realtime;
 pub mod services;
-pub mod simulate;
 pub mod startup;
 pub mod telemetry;
 pub mod whatsapp;

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::SimulateHelp => {
-            println!("{}", replydesk::simulate::USAGE);
+            println!("{}", replydesk::loadgen::USAGE);
             return ExitCode::SUCCESS;
         }
         Command::Version => {

@@ -27,23 +27,22 @@ use tower_http::compression::CompressionLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::ai::engine::{Engine, Reply};
-use crate::auth::guard::{guard, Guard};
+use crate::ai::engine::Engine;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
 use crate::crypto::key_file::{self, KeyOrigin};
 use crate::db;
-use crate::db::prompt_templates;
 use crate::http::backup_download::{self, Backups};
 use crate::http::csrf::{refuse_cross_site, AllowedOrigin};
 use crate::http::health::health;
 use crate::http::limits::{limit_api_body, limit_webhook_body};
 use crate::http::media_file::{self, MediaFiles};
+use crate::http::owner_guard::{guard, Guard};
 use crate::http::security_headers::{self, SecurityHeaders};
-use crate::http::{analytics_export, export};
+use crate::http::{analytics_export, export, knowledge_files};
+use crate::jobs::kinds::{DownloadMedia, EmbedPassages, ExtractDocument, Reply, SendMessage};
 use crate::jobs::{Queue, Worker};
 use crate::knowledge::index::Opened;
-use crate::knowledge::pipeline::{EmbedPassages, ExtractDocument};
 use crate::knowledge::{upload, KnowledgeBase};
 use crate::realtime::push::{self, PushState};
 use crate::realtime::{self, Bus};
@@ -57,8 +56,8 @@ use crate::services::settings::SettingsService;
 use crate::services::system::SystemService;
 use crate::whatsapp::client::GraphClient;
 use crate::whatsapp::credentials::Credentials;
-use crate::whatsapp::media::{DownloadMedia, MediaDownloads};
-use crate::whatsapp::outbound::{self, Outbound, SendMessage};
+use crate::whatsapp::media::MediaDownloads;
+use crate::whatsapp::outbound::{self, Outbound};
 use crate::whatsapp::webhook::{self, WebhookState};
 
 /// Why the server could not start. Each names what the operator must fix.
@@ -277,7 +276,7 @@ impl Application {
                 async move { knowledge.run_extraction(job, ctx).await }
             });
         }
-        prompt_templates::seed(&db)
+        crate::ai::templates::seed(&db)
             .await
             .map_err(|e| StartupError::Knowledge(format!("seeding prompt templates: {e}")))?;
         let engine = Engine::new(
@@ -425,14 +424,14 @@ impl Application {
             // Uploads have their own limit (a setting), checked while streaming to disk.
             .route(
                 "/api/knowledge/upload",
-                post(upload::upload)
+                post(knowledge_files::upload)
                     .layer::<_, Infallible>(DefaultBodyLimit::disable())
                     .with_state(knowledge.clone()),
             )
             .route(
                 "/api/knowledge/documents/{id}/file",
-                get(upload::download)
-                    .put(upload::replace)
+                get(knowledge_files::download)
+                    .put(knowledge_files::replace)
                     .layer::<_, Infallible>(DefaultBodyLimit::disable())
                     .with_state(knowledge.clone()),
             )

@@ -16,13 +16,13 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{Mutex, RwLock};
 
 use super::provider::{Link, Providers};
-use super::{pricing, settings};
+use super::{pricing, saved};
 use crate::config::AiConfig;
 use crate::crypto::seal::Sealer;
 use crate::db::embeddings;
 use crate::db::llm_usage::{self, NewUsage};
+use crate::jobs::kinds::EmbedPassages;
 use crate::jobs::{JobContext, JobError};
-use crate::knowledge::pipeline::EmbedPassages;
 
 /// Passages per embeddings call.
 const BATCH: u64 = 64;
@@ -146,8 +146,8 @@ impl Meaning {
 
     /// The embedder the current settings give, if any.
     pub async fn embedder(&self) -> Result<Option<Embedder>, DbErr> {
-        let behaviour = settings::behaviour(&self.db).await?;
-        let chain = settings::effective_chain(&self.db, &self.env, &self.sealer).await?;
+        let behaviour = saved::behaviour(&self.db).await?;
+        let chain = saved::effective_chain(&self.db, &self.env, &self.sealer).await?;
         Ok(choose(&chain, &behaviour))
     }
 
@@ -158,7 +158,7 @@ impl Meaning {
         latency: Duration,
         error: Option<String>,
     ) -> Result<NewUsage, DbErr> {
-        let prices = settings::prices(&self.db).await?;
+        let prices = saved::prices(&self.db).await?;
         Ok(NewUsage {
             message_id: None,
             conversation_id: None,

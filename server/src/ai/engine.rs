@@ -18,20 +18,19 @@ use std::time::{Duration, Instant};
 use app::model::{AiBehaviour, AiDetails, AnswerMode, Change};
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
-use serde::{Deserialize, Serialize};
 
 use super::embeddings::{self, Meaning};
 use super::intent::{classify, Intent, SmallTalk};
 use super::phrases::{say, Phrase};
 use super::prompt::{render, Variables};
 use super::provider::{Attempt, Completion, Prompt, Providers};
-use super::{extractive, fit, guard, pricing, settings};
+use super::{extractive, formatting, grounding, pricing, saved};
 use crate::config::AiConfig;
 use crate::crypto::seal::Sealer;
 use crate::db::entities::{conversation, customer, message};
 use crate::db::llm_usage::{self, NewUsage};
 use crate::db::{conversations, customers, messages, prompt_templates, settings as kv};
-use crate::jobs::{Job, JobContext, JobError};
+use crate::jobs::{JobContext, JobError};
 use crate::knowledge::language::{self, Lang};
 use crate::knowledge::{business_languages, search, KnowledgeBase, KnowledgeError};
 use crate::realtime::Bus;
@@ -47,16 +46,7 @@ tool.";
 /// WhatsApp's typing indicator lasts 25 s; refresh it a little before.
 const TYPING_REFRESH: Duration = Duration::from_secs(20);
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct Reply {
-    pub conversation_id: i32,
-    pub message_id: i32,
-}
-
-impl Job for Reply {
-    const KIND: &'static str = "ai_reply";
-    const MAX_ATTEMPTS: i32 = 4;
-}
+use crate::jobs::kinds::Reply;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -127,7 +117,7 @@ impl Answer {
 
     /// The messages the customer receives.
     pub fn replies(&self) -> Vec<String> {
-        fit::split(&self.text, fit::MESSAGE_LIMIT)
+        formatting::split(&self.text, formatting::MESSAGE_LIMIT)
     }
 
     /// The passages the answer comes from: the model's context, or the extract's source.
@@ -376,7 +366,7 @@ impl Engine {
     /// Whether any provider is configured (dashboard or environment).
     pub async fn has_provider(&self) -> Result<bool, DbErr> {
         let i = &self.inner;
-        Ok(!settings::effective_chain(&i.db, &i.env, &i.sealer)
+        Ok(!saved::effective_chain(&i.db, &i.env, &i.sealer)
             .await?
             .is_empty())
     }
@@ -397,7 +387,7 @@ impl Engine {
         let started = Instant::now();
         let langs = business_languages(&i.db).await?;
         let lang = reply_language(&question.text, &langs);
-        let chain = settings::effective_chain(&i.db, &i.env, &i.sealer).await?;
+        let chain = saved::effective_chain(&i.db, &i.env, &i.sealer).await?;
         let talk = match classify(&question.text, behaviour) {
             Intent::SmallTalk(kind) => Some(kind),
             _ => None,
@@ -457,13 +447,13 @@ impl Engine {
                     answer.latency = started.elapsed();
                     return Ok(answer);
                 }
-                let text = fit::shorten(
-                    &fit::to_whatsapp(&completion.text),
+                let text = formatting::shorten(
+                    &formatting::to_whatsapp(&completion.text),
                     behaviour.max_answer_chars as usize,
                 );
                 let sources: Vec<&str> =
                     answer.passages.iter().map(|h| h.content.as_str()).collect();
-                match guard::unsupported_claim(&text, &sources) {
+                match grounding::unsupported_claim(&text, &sources) {
                     None => {
                         answer.mode = AnswerMode::Model;
                         answer.text = text;
@@ -554,7 +544,7 @@ impl Engine {
         if answer.attempts.is_empty() {
             return Ok(embedding.into_iter().collect());
         }
-        let prices = settings::prices(&self.inner.db).await?;
+        let prices = saved::prices(&self.inner.db).await?;
         Ok(embedding
             .into_iter()
             .chain(answer.attempts.iter().map(|a| {
@@ -610,9 +600,7 @@ impl Engine {
         else {
             return Ok(());
         };
-        let behaviour = settings::behaviour(&i.db)
-            .await
-            .map_err(EngineError::from)?;
+        let behaviour = saved::behaviour(&i.db).await.map_err(EngineError::from)?;
         let due = message.created_at + chrono::Duration::milliseconds(behaviour.burst_ms.into());
         let now = Utc::now();
         if due > now {

@@ -9,7 +9,7 @@
 //! wines do you have?") gets every matching row. No piece containing a word of the question:
 //! no answer, and the engine hands off.
 
-use super::fit;
+use super::formatting;
 use crate::knowledge::language::{self, fold, same_word, Lang};
 use crate::knowledge::search::{self, Hit};
 use crate::knowledge::thesaurus;
@@ -53,7 +53,7 @@ fn readable_row(line: &str) -> String {
 
 /// The passage's pieces: its table rows and list items whole, its prose by sentence.
 fn pieces(passage: &str) -> Vec<Piece> {
-    let text = fit::to_whatsapp(passage);
+    let text = formatting::to_whatsapp(passage);
     let mut out = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let is_item = line.starts_with("• ") || line.starts_with("- ");
@@ -268,7 +268,7 @@ pub fn answer(
         text.push_str(&piece.text);
         previous = Some(c);
     }
-    let text = fit::shorten(&text, limit);
+    let text = formatting::shorten(&text, limit);
     let lines = chosen
         .iter()
         .filter(|&&c| scored[c].piece.kind == Kind::Line)

@@ -7,7 +7,6 @@
 //! must not cost a customer their answer. async-openai's own retry layer is left out: a failing
 //! link moves on to the next one at once, and the whole chain has a time budget.
 
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use async_openai::config::OpenAIConfig;
@@ -114,27 +113,18 @@ pub struct Attempt {
 /// The HTTP side of every provider call: one connection pool for all links.
 #[derive(Clone)]
 pub struct Providers {
-    http: reqwest13::Client,
-}
-
-fn install_tls_provider() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // Another part of the process may have installed one already: either is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
+    http: reqwest::Client,
 }
 
 impl Providers {
     pub fn new() -> Self {
-        install_tls_provider();
-        let http = reqwest13::Client::builder()
+        let http = crate::crypto::http_client()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("replydesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_else(|e| {
                 tracing::error!(error = %e, "building the LLM HTTP client failed; using defaults");
-                reqwest13::Client::new()
+                reqwest::Client::new()
             });
         Self { http }
     }

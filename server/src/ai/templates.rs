@@ -147,6 +147,20 @@ pub fn builtins() -> &'static [Builtin] {
     BUILTINS
 }
 
+/// Brings the database's built-ins up to this release's (see `db::prompt_templates::seed`).
+pub async fn seed(db: &impl sea_orm::ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    let rows = BUILTINS
+        .iter()
+        .map(|b| crate::db::prompt_templates::Builtin {
+            slug: b.slug,
+            name: b.name,
+            industry: b.industry,
+            body: b.body(),
+        })
+        .collect();
+    crate::db::prompt_templates::seed(db, rows, BUILTIN_VERSION, DEFAULT_SLUG).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,6 @@
-//! The owner's authentication: password hashing, sessions, throttling, and the guard that
-//! denies every request without a session unless its path is public.
+//! The owner's authentication: password hashing, sessions, throttling, two-step sign-in. The
+//! guard that denies every request without a session is at the edge, `http::owner_guard`.
 
-pub mod client_address;
-pub mod guard;
 pub mod password;
 pub mod session_store;
 pub mod throttle;

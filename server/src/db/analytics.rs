@@ -1,7 +1,7 @@
 //! The rows analytics reads: a few numbers of every message in a range (no text: who wrote it
 //! and how an answer came about are folded into integers and flags by the query, so 100,000
 //! messages are a few megabytes and no allocation each), bodies only for the questions that
-//! found no answer, and the usage ledger. Figures are computed in Rust (`crate::analytics`): day
+//! found no answer, and the usage ledger. Figures are computed in Rust (`services::analytics::figures`): day
 //! boundaries are in the business's time zone, which SQLite cannot do.
 
 use std::collections::HashMap;

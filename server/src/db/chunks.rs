@@ -8,7 +8,18 @@ use sea_orm::{
 };
 
 use super::entities::chunk::{ActiveModel, Column, Entity, Model};
-use crate::knowledge::chunk::Passage;
+
+/// One passage. Offsets are in characters of the extracted text and cover what the passage was
+/// made from; a table row's content is rewritten with its header, so it is not always a slice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passage {
+    pub position: usize,
+    /// Headings above the passage, outermost first, joined with " › ".
+    pub heading_path: String,
+    pub content: String,
+    pub char_start: usize,
+    pub char_end: usize,
+}
 
 /// Rows per INSERT: far below SQLite's bound-variable limit.
 const BATCH: usize = 500;

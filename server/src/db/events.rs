@@ -9,6 +9,9 @@ use sea_orm::{
 
 use super::entities::event::{ActiveModel, Column, Entity, Model};
 
+/// The channel every replica listens on (see `realtime::relay`).
+pub const CHANNEL: &str = "replydesk_events";
+
 /// Any fixed number: the advisory lock that orders event ids on PostgreSQL.
 const EVENT_ORDER_LOCK: i64 = 0x7265_706c_7964;
 
@@ -34,7 +37,7 @@ pub async fn record(
         ))
         .await?;
     }
-    crate::realtime::relay::notify_on_commit(txn).await?;
+    notify_on_commit(txn).await?;
     let now = Utc::now();
     let mut rows = Vec::with_capacity(changes.len());
     for change in &changes {
@@ -56,6 +59,21 @@ pub async fn record(
         .zip(changes)
         .map(|(id, change)| PushEvent { id, change })
         .collect())
+}
+
+/// Asks PostgreSQL to wake every listening replica when `txn` commits (nothing on SQLite, where
+/// one process owns the file).
+async fn notify_on_commit(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    txn.execute(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, '')",
+        [CHANNEL.into()],
+    ))
+    .await
+    .map(|_| ())
 }
 
 /// Up to `limit` events after `after`, oldest first.

@@ -1,6 +1,6 @@
 //! Messages, inbound and outbound.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
@@ -8,9 +8,63 @@ use sea_orm::{
 };
 
 use app::model::AiDetails;
+use serde_json::Value;
 
 use super::entities::message::{ActiveModel, Column, Entity, Model};
-use crate::whatsapp::payload::{InboundMessage, StatusUpdate};
+
+/// One inbound message, as stored (parsed from a webhook by `whatsapp::payload`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundMessage {
+    pub wamid: String,
+    /// The customer: `wa_id` / `from`, or the business-scoped user id of a username-only user.
+    pub from: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Our kind: the WhatsApp type, or "unsupported" for types we do not know.
+    pub kind: String,
+    /// A readable text for the thread, previews and search.
+    pub body: String,
+    /// The message this one replies to, quotes or reacts to.
+    pub reply_to: Option<String>,
+    pub media: Option<Media>,
+    /// The whole message object, for what the columns do not hold.
+    pub raw: Value,
+    /// The business number the customer wrote to (`value.metadata`).
+    pub to: Option<BusinessNumber>,
+}
+
+/// One of the business's WhatsApp numbers, as a webhook names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessNumber {
+    pub phone_number_id: String,
+    /// `display_phone_number`, e.g. 15550001234.
+    pub display: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    pub id: String,
+    pub mime_type: Option<String>,
+    pub sha256: Option<String>,
+    pub filename: Option<String>,
+}
+
+/// A delivery status of one of our outbound messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusUpdate {
+    pub wamid: String,
+    pub status: String,
+    pub at: Option<DateTime<Utc>>,
+    pub error: Option<ApiError>,
+    /// `biz_opaque_callback_data` we set when sending, echoed by Meta.
+    pub callback: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: Option<i64>,
+    pub title: Option<String>,
+    pub details: Option<String>,
+}
 
 /// Delivery statuses of outbound messages in the order they may follow each other. A status
 /// only ever replaces one ranked below it: a late "delivered" never overwrites "read". "failed"
@@ -465,7 +519,7 @@ pub async fn delete_for(db: &impl ConnectionTrait, conversation_ids: &[i32]) -> 
 /// Up to `limit` messages sent before `cutoff`: ids and stored files.
 pub async fn sent_before(
     db: &impl ConnectionTrait,
-    cutoff: chrono::DateTime<Utc>,
+    cutoff: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<(i32, Option<String>)>, DbErr> {
     use sea_orm::{QueryOrder, QuerySelect};

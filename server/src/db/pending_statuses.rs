@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use super::entities::pending_status::{ActiveModel, Column, Entity, Model};
-use crate::whatsapp::payload::StatusUpdate;
+use super::messages::{ApiError, StatusUpdate};
 
 pub async fn insert(db: &impl ConnectionTrait, update: &StatusUpdate) -> Result<(), DbErr> {
     let error = update.error.as_ref();
@@ -61,12 +61,10 @@ impl Model {
             wamid: self.wamid.clone(),
             status: self.status.clone(),
             at: self.at,
-            error: (self.error_code.is_some() || self.error_title.is_some()).then(|| {
-                crate::whatsapp::payload::ApiError {
-                    code: self.error_code.map(i64::from),
-                    title: self.error_title.clone(),
-                    details: self.error_detail.clone(),
-                }
+            error: (self.error_code.is_some() || self.error_title.is_some()).then(|| ApiError {
+                code: self.error_code.map(i64::from),
+                title: self.error_title.clone(),
+                details: self.error_detail.clone(),
             }),
             callback: self.callback.clone(),
         }

@@ -9,29 +9,41 @@ use sea_orm::{
 };
 
 use super::entities::prompt_template::{ActiveModel, Column, Entity, Model};
-use crate::ai::templates::{builtins, BUILTIN_VERSION, DEFAULT_SLUG};
 
-/// Inserts missing built-ins, rewrites outdated ones, and activates the default when nothing is
-/// active. Safe to run on every start and from two replicas at once (a lost insert race is a
-/// unique violation on the slug, retried by the next start).
-pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+/// A built-in template as a release ships it (the text lives in `ai::templates`).
+pub struct Builtin {
+    pub slug: &'static str,
+    pub name: &'static str,
+    pub industry: &'static str,
+    pub body: String,
+}
+
+/// Inserts missing built-ins, rewrites those older than `version`, and activates
+/// `default_slug` when nothing is active. Safe to run on every start and from two replicas at
+/// once (a lost insert race is a unique violation on the slug, retried by the next start).
+pub async fn seed(
+    db: &impl ConnectionTrait,
+    builtins: Vec<Builtin>,
+    version: i32,
+    default_slug: &str,
+) -> Result<(), DbErr> {
     let now = Utc::now();
     let existing = Entity::find()
         .filter(Column::Slug.is_not_null())
         .all(db)
         .await?;
-    for builtin in builtins() {
-        let body = builtin.body();
+    for builtin in builtins {
+        let body = builtin.body;
         match existing
             .iter()
             .find(|row| row.slug.as_deref() == Some(builtin.slug))
         {
-            Some(row) if row.builtin_version < BUILTIN_VERSION => {
+            Some(row) if row.builtin_version < version => {
                 let mut row: ActiveModel = row.clone().into();
                 row.name = Set(builtin.name.to_owned());
                 row.industry = Set(Some(builtin.industry.to_owned()));
                 row.body = Set(body);
-                row.builtin_version = Set(BUILTIN_VERSION);
+                row.builtin_version = Set(version);
                 row.updated_at = Set(now);
                 row.update(db).await?;
             }
@@ -43,7 +55,7 @@ pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
                     industry: Set(Some(builtin.industry.to_owned())),
                     body: Set(body),
                     is_builtin: Set(true),
-                    builtin_version: Set(BUILTIN_VERSION),
+                    builtin_version: Set(version),
                     is_active: Set(false),
                     knowledge_only: Set(true),
                     created_at: Set(now),
@@ -63,7 +75,7 @@ pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     }
     if active(db).await?.is_none() {
         if let Some(default) = Entity::find()
-            .filter(Column::Slug.eq(DEFAULT_SLUG))
+            .filter(Column::Slug.eq(default_slug))
             .one(db)
             .await?
         {

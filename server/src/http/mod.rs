@@ -1,4 +1,5 @@
-//! HTTP edge pieces that are not authentication: health, request limits, cross-site refusal.
+//! The HTTP edge besides the server functions: the owner guard, health, exports, file
+//! downloads, request limits, cross-site refusal and security headers.
 
 pub mod analytics_export;
 pub mod audited;
@@ -7,7 +8,9 @@ pub mod csrf;
 pub mod csv;
 pub mod export;
 pub mod health;
+pub mod knowledge_files;
 pub mod limits;
 pub mod media_file;
+pub mod owner_guard;
 pub mod security_headers;
 pub mod stored_file;

@@ -18,6 +18,7 @@
 //! worker.register(|job: SendReply, ctx| async move { /* … */ Ok(()) });
 //! ```
 
+pub mod kinds;
 mod queue;
 mod worker;
 

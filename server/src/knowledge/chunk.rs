@@ -22,17 +22,8 @@ pub const OVERLAP_CHARS: usize = 160;
 /// A line in capitals up to this long, alone on its line, is a heading.
 const CAPS_HEADING_CHARS: usize = 60;
 
-/// One passage. Offsets are in characters of the extracted text and cover what the passage was
-/// made from; a table row's content is rewritten with its header, so it is not always a slice.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Passage {
-    pub position: usize,
-    /// Headings above the passage, outermost first, joined with " › ".
-    pub heading_path: String,
-    pub content: String,
-    pub char_start: usize,
-    pub char_end: usize,
-}
+/// The chunker's output is what the database stores: one type, declared beside its table.
+pub use crate::db::chunks::Passage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {

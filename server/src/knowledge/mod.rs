@@ -1,7 +1,7 @@
 //! The knowledge base: documents in, ranked passages out.
 //!
 //! Upload (streamed to `DATA_DIR/knowledge/`, type by content) → document row `processing` →
-//! [`pipeline::ExtractDocument`] job: text extracted in isolation → passages stored → index
+//! [`ExtractDocument`](crate::jobs::kinds::ExtractDocument) job: text extracted in isolation → passages stored → index
 //! updated → `ready`, or `error` with a reason. The database holds the truth; the index under
 //! `DATA_DIR/index` is rebuilt from it (see [`KnowledgeBase::reconcile`]).
 
@@ -70,7 +70,7 @@ pub struct KnowledgeBase {
     files: PathBuf,
     pub extract_limits: extract::Limits,
     /// The child process that reads uploaded files.
-    pub isolation: extract::child::Isolation,
+    pub isolation: crate::config::Isolation,
 }
 
 /// Limits of the library, from settings.
@@ -95,7 +95,7 @@ impl KnowledgeBase {
         bus: Bus,
         queue: Queue,
         data_dir: &Path,
-        isolation: extract::child::Isolation,
+        isolation: crate::config::Isolation,
     ) -> Result<(Self, Opened), KnowledgeError> {
         let files = data_dir.join("knowledge");
         std::fs::create_dir_all(&files).map_err(IndexError::Io)?;

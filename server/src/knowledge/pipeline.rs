@@ -2,7 +2,6 @@
 
 use app::model::{is_file_kind, Change as Pushed};
 use sea_orm::{DbErr, TransactionTrait};
-use serde::{Deserialize, Serialize};
 
 use super::detect::FileKind;
 use super::extract::{self, ExtractFailure};
@@ -11,27 +10,7 @@ use super::{chunk, KnowledgeBase};
 use crate::db::{self, chunks, documents};
 use crate::jobs::{Job, JobContext, JobError};
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ExtractDocument {
-    pub document_id: i32,
-    /// The version this job processes; a newer upload makes it moot.
-    pub version: i32,
-}
-
-impl Job for ExtractDocument {
-    const KIND: &'static str = "knowledge_extract";
-    const MAX_ATTEMPTS: i32 = 4;
-}
-
-/// Embeds the passages that have no vector from the current embeddings model (run by
-/// `ai::embeddings`; does nothing without a provider that embeds).
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct EmbedPassages {}
-
-impl Job for EmbedPassages {
-    const KIND: &'static str = "embed_passages";
-    const MAX_ATTEMPTS: i32 = 5;
-}
+use crate::jobs::kinds::{EmbedPassages, ExtractDocument};
 
 impl KnowledgeBase {
     /// Asks for the passages without vectors to be embedded (new passages, another model).

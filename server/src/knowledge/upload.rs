@@ -1,41 +1,22 @@
-//! Uploads and downloads of knowledge files (plain HTTP, not server functions: the browser
-//! sends each file as the raw request body, so it can report upload progress and the server
-//! can stream it to disk without holding it in memory).
-//!
-//! - `POST /api/knowledge/upload?name=<file name>` → 201 with the new document
-//! - `PUT  /api/knowledge/documents/{id}/file?name=<file name>` → 200, the document replaced
-//! - `GET  /api/knowledge/documents/{id}/file` → the original file
+//! Receiving knowledge files: streamed to disk under a new key, hashed and size-checked as they
+//! arrive (never held in memory), their kind checked by content, then a document row and its
+//! extraction job. The HTTP routes are `http::knowledge_files`.
 
-use std::path::{Path as FsPath, PathBuf};
+use std::path::{Path, PathBuf};
 
 use app::error::{AppError, ErrorKind};
 use app::model::Change;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use futures::StreamExt;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::detect::{self, FileKind, Refusal, SNIFF_BYTES};
-use super::pipeline::ExtractDocument;
 use super::KnowledgeBase;
 use crate::db::{self, documents};
-use crate::error::{internal, respond};
-use crate::http::audited::Audited;
-use crate::http::limits::declared_length;
-use crate::http::stored_file;
+use crate::error::internal;
+use crate::jobs::kinds::ExtractDocument;
 use crate::jobs::Enqueue;
-use crate::services::knowledge::document_view;
-
-#[derive(Deserialize)]
-pub struct UploadParams {
-    #[serde(default)]
-    name: String,
-}
 
 /// Longest file name kept, in bytes: what file systems allow (NAME_MAX), so any name a
 /// computer can give a file is accepted.
@@ -164,7 +145,7 @@ impl KnowledgeBase {
     async fn receive(
         &self,
         name: String,
-        headers: &HeaderMap,
+        declared: Option<u64>,
         body: Body,
     ) -> Result<(Received, Cleanup), AppError> {
         let limit = self
@@ -172,7 +153,7 @@ impl KnowledgeBase {
             .await
             .map_err(|e| internal("reading knowledge limits failed", e))?
             .max_file_bytes;
-        if let Some(declared) = declared_length(headers).filter(|len| *len > limit) {
+        if let Some(declared) = declared.filter(|len| *len > limit) {
             if declared - limit <= DRAIN_BYTES {
                 drain(body.into_data_stream(), declared).await;
             }
@@ -271,12 +252,12 @@ impl KnowledgeBase {
     pub async fn upload(
         &self,
         name: &str,
-        headers: &HeaderMap,
+        declared: Option<u64>,
         body: Body,
     ) -> Result<documents::Summary, AppError> {
         let name = file_name(name)?;
         self.check_room_in(&self.db).await?;
-        let (file, cleanup) = self.receive(name, headers, body).await?;
+        let (file, cleanup) = self.receive(name, declared, body).await?;
 
         let txn = db::write_txn(&self.db)
             .await
@@ -313,12 +294,12 @@ impl KnowledgeBase {
         &self,
         id: i32,
         name: &str,
-        headers: &HeaderMap,
+        declared: Option<u64>,
         body: Body,
     ) -> Result<documents::Summary, AppError> {
         let name = file_name(name)?;
         let current = self.file_document(id).await?;
-        let (file, cleanup) = self.receive(name, headers, body).await?;
+        let (file, cleanup) = self.receive(name, declared, body).await?;
         let txn = db::write_txn(&self.db)
             .await
             .map_err(|e| internal("starting an upload transaction failed", e))?;
@@ -392,7 +373,7 @@ impl KnowledgeBase {
     }
 
     /// An uploaded document (not a written entry).
-    async fn file_document(&self, id: i32) -> Result<documents::Summary, AppError> {
+    pub async fn file_document(&self, id: i32) -> Result<documents::Summary, AppError> {
         let document = self.summary_of(id).await?;
         if !document.is_file() {
             return Err(AppError::bad_request(
@@ -433,68 +414,6 @@ async fn is_word_document(path: PathBuf) -> bool {
     .is_some()
 }
 
-fn answer(result: Result<documents::Summary, AppError>, status: StatusCode) -> Response {
-    match result {
-        Ok(summary) => (status, Json(document_view(summary))).into_response(),
-        Err(e) => respond(&e),
-    }
-}
-
-pub async fn upload(
-    State(kb): State<KnowledgeBase>,
-    audited: Audited,
-    Query(params): Query<UploadParams>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let result = kb.upload(&params.name, &headers, body).await;
-    if result.is_ok() {
-        audited.record("document_uploaded", params.name).await;
-    }
-    answer(result, StatusCode::CREATED)
-}
-
-pub async fn replace(
-    State(kb): State<KnowledgeBase>,
-    audited: Audited,
-    Path(id): Path<i32>,
-    Query(params): Query<UploadParams>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let result = kb.replace(id, &params.name, &headers, body).await;
-    if result.is_ok() {
-        let detail = format!("Document #{id}: {}", params.name);
-        audited.record("document_replaced", detail).await;
-    }
-    answer(result, StatusCode::OK)
-}
-
-/// The original file, as an attachment under its original name.
-pub async fn download(State(kb): State<KnowledgeBase>, Path(id): Path<i32>) -> Response {
-    let document = match kb.file_document(id).await {
-        Ok(document) => document,
-        Err(e) => return respond(&e),
-    };
-    let name = document
-        .original_name
-        .clone()
-        .unwrap_or_else(|| format!("document-{id}"));
-    let headers = vec![
-        (
-            header::CONTENT_TYPE,
-            document
-                .mime
-                .clone()
-                .unwrap_or_else(|| "application/octet-stream".to_owned()),
-        ),
-        (header::CONTENT_LENGTH, document.size_bytes.to_string()),
-        (header::CONTENT_DISPOSITION, stored_file::attachment(&name)),
-        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
-    ];
-    stored_file::stream(&kb.file_path(&document.storage_key), headers).await
-}
-
 /// Removes files in the knowledge folder that no document refers to (uploads cut off by a
 /// crash, replaced versions whose removal failed).
 pub async fn remove_orphans(kb: &KnowledgeBase) -> Result<usize, std::io::Error> {
@@ -517,7 +436,7 @@ pub async fn remove_orphans(kb: &KnowledgeBase) -> Result<usize, std::io::Error>
 }
 
 /// Older than an hour: not an upload still in progress.
-async fn is_old(path: &FsPath) -> bool {
+async fn is_old(path: &Path) -> bool {
     tokio::fs::metadata(path)
         .await
         .and_then(|m| m.modified())

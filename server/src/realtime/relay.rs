@@ -9,32 +9,14 @@
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use tokio::sync::watch;
 
 use super::Bus;
-use crate::db::events;
-
-/// The channel every replica listens on.
-pub const CHANNEL: &str = "replydesk_events";
+use crate::db::events::{self, CHANNEL};
 
 /// How many events are read from the log at a time.
 const PAGE: u64 = 500;
-
-/// Asks PostgreSQL to wake every listening replica when `txn` commits (nothing on SQLite, where
-/// one process owns the file).
-pub async fn notify_on_commit(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    txn.execute(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_notify($1, '')",
-        [CHANNEL.into()],
-    ))
-    .await
-    .map(|_| ())
-}
 
 /// Relays other replicas' events onto `bus` until `stop` turns true. Returns at once on SQLite.
 pub async fn run(db: DatabaseConnection, bus: Bus, mut stop: watch::Receiver<bool>) {

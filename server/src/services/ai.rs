@@ -19,8 +19,8 @@ use super::time;
 use crate::ai::engine::{Engine, Question};
 use crate::ai::prompt::{render, Variables};
 use crate::ai::provider::{default_base_url, Link, Prompt};
-use crate::ai::settings::{self, StoredLink};
-use crate::ai::simulator;
+use crate::ai::saved::{self, StoredLink};
+use crate::ai::test_chat;
 use crate::db::entities::prompt_template;
 use crate::db::{llm_usage, prompt_templates, settings as kv};
 use crate::error::internal;
@@ -70,12 +70,12 @@ impl AiService {
         }
         let input = validate::provider(&input)?;
         let env = self.engine.env();
-        let stored = settings::stored_chain(&self.db).await.map_err(db_failed)?;
+        let stored = saved::stored_chain(&self.db).await.map_err(db_failed)?;
         let sealed = stored
             .iter()
             .find(|s| s.kind == input.kind && s.base_url == input.base_url)
             .and_then(|s| s.sealed_key.clone());
-        let link = settings::resolve(
+        let link = saved::resolve(
             &StoredLink {
                 kind: input.kind.clone(),
                 base_url: input.base_url.clone(),
@@ -138,20 +138,20 @@ impl AiService {
 
     async fn view_settings(&self) -> Result<AiSettings, AppError> {
         let env = self.engine.env();
-        let chain = settings::stored_chain(&self.db).await.map_err(db_failed)?;
+        let chain = saved::stored_chain(&self.db).await.map_err(db_failed)?;
         Ok(AiSettings {
-            chain: chain.iter().map(|l| settings::view(l, env)).collect(),
-            environment: settings::environment_chain(env)
+            chain: chain.iter().map(|l| saved::view(l, env)).collect(),
+            environment: saved::environment_chain(env)
                 .iter()
-                .map(|l| settings::view(l, env))
+                .map(|l| saved::view(l, env))
                 .collect(),
-            behaviour: settings::behaviour(&self.db).await.map_err(db_failed)?,
-            prices: settings::prices(&self.db).await.map_err(db_failed)?,
+            behaviour: saved::behaviour(&self.db).await.map_err(db_failed)?,
+            prices: saved::prices(&self.db).await.map_err(db_failed)?,
         })
     }
 
     async fn simulator_state(&self) -> Result<SimulatorState, AppError> {
-        let found = simulator::conversation(&self.db).await.map_err(db_failed)?;
+        let found = test_chat::conversation(&self.db).await.map_err(db_failed)?;
         let thread = match found {
             Some(id) => Some(self.inbox.thread(id, None, Some(100)).await?),
             None => None,
@@ -270,7 +270,7 @@ impl Prompts for AiService {
                 .await
                 .map_err(db_failed)?,
         };
-        let behaviour = settings::behaviour(&self.db).await.map_err(db_failed)?;
+        let behaviour = saved::behaviour(&self.db).await.map_err(db_failed)?;
         let answer = self
             .engine
             .answer(
@@ -334,7 +334,7 @@ impl Assistant for AiService {
                 format!("Use at most {} providers.", validate::MAX_CHAIN),
             ));
         }
-        let stored = settings::stored_chain(&self.db).await.map_err(db_failed)?;
+        let stored = saved::stored_chain(&self.db).await.map_err(db_failed)?;
         let sealer = self.engine.sealer();
         let mut links = Vec::with_capacity(chain.len());
         for (n, input) in chain.iter().enumerate() {
@@ -358,7 +358,7 @@ impl Assistant for AiService {
                 sealed_key,
             });
         }
-        settings::save(&self.db, settings::CHAIN, &links)
+        saved::save(&self.db, saved::CHAIN, &links)
             .await
             .map_err(db_failed)?;
         // Another provider may embed with another model.
@@ -368,7 +368,7 @@ impl Assistant for AiService {
 
     async fn save_behaviour(&self, behaviour: AiBehaviour) -> Result<AiSettings, AppError> {
         let behaviour = validate::behaviour(&behaviour)?;
-        settings::save(&self.db, settings::BEHAVIOUR, &behaviour)
+        saved::save(&self.db, saved::BEHAVIOUR, &behaviour)
             .await
             .map_err(db_failed)?;
         self.engine.request_embeddings().await;
@@ -377,7 +377,7 @@ impl Assistant for AiService {
 
     async fn save_prices(&self, prices: Vec<ModelPrice>) -> Result<AiSettings, AppError> {
         let prices = validate::prices(&prices)?;
-        settings::save(&self.db, settings::PRICES, &prices)
+        saved::save(&self.db, saved::PRICES, &prices)
             .await
             .map_err(db_failed)?;
         self.view_settings().await
@@ -479,7 +479,7 @@ impl Simulator for AiService {
                 "WhatsApp messages are at most 4096 characters.",
             ));
         }
-        simulator::send(&self.db, &self.queue, &self.bus, text)
+        test_chat::send(&self.db, &self.queue, &self.bus, text)
             .await
             .map_err(db_failed)?;
         self.simulator_state().await
@@ -487,7 +487,7 @@ impl Simulator for AiService {
 
     async fn clear(&self) -> Result<(), AppError> {
         let txn = self.db.begin().await.map_err(db_failed)?;
-        let removed = simulator::clear(&txn).await.map_err(db_failed)?;
+        let removed = test_chat::clear(&txn).await.map_err(db_failed)?;
         let changes = removed
             .conversation_ids
             .into_iter()

@@ -228,7 +228,7 @@ impl InboxService {
     /// The owner wrote to the customer: the AI pauses (for the configured hours, or until
     /// switched on again).
     async fn took_over(&self, conversation_id: i32) -> Result<(), AppError> {
-        let pause_hours = crate::ai::settings::behaviour(&self.db)
+        let pause_hours = crate::ai::saved::behaviour(&self.db)
             .await
             .map_err(db_failed)?
             .pause_hours;

@@ -17,7 +17,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use secrecy::ExposeSecret;
 use url::Url;
 
-use crate::ai::settings as ai_settings;
+use crate::ai::saved as ai_settings;
 use crate::config::is_api_version;
 use crate::crypto::key_file::{KeyOrigin, ServerKey};
 use crate::crypto::seal::Sealer;

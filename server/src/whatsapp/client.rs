@@ -253,7 +253,7 @@ impl GraphClient {
     }
 
     pub fn with_credentials(credentials: Credentials) -> Result<Self, GraphError> {
-        let http = reqwest::Client::builder()
+        let http = crate::crypto::http_client()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("Replydesk/", env!("CARGO_PKG_VERSION")))

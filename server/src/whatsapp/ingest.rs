@@ -8,13 +8,12 @@ use app::model::Change;
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 
-use super::media::DownloadMedia;
 use super::outbound::callback_message;
 use super::payload::{BusinessNumber, Delivery};
-use crate::ai::engine::Reply;
-use crate::ai::simulator::SIMULATED_PREFIX;
+use super::SIMULATED_PREFIX;
 use crate::db::messages::StatusOutcome;
 use crate::db::{conversations, customers, messages, pending_statuses};
+use crate::jobs::kinds::{DownloadMedia, Reply};
 use crate::jobs::{Enqueue, Job, Queue, QueueError};
 use crate::realtime::Bus;
 

@@ -7,7 +7,6 @@ use app::model::Change;
 use base64::Engine as _;
 use futures::StreamExt;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
@@ -17,15 +16,7 @@ use crate::db::messages;
 use crate::jobs::{Job, JobContext, JobError};
 use crate::realtime::Bus;
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct DownloadMedia {
-    pub message_id: i32,
-}
-
-impl Job for DownloadMedia {
-    const KIND: &'static str = "whatsapp_media";
-    const MAX_ATTEMPTS: i32 = 6;
-}
+use crate::jobs::kinds::DownloadMedia;
 
 /// Why one download attempt failed.
 enum Failure {

@@ -17,7 +17,6 @@ use std::time::Duration;
 use app::model::{AiDetails, Change};
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
-use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -25,7 +24,7 @@ use super::client::{Content, ErrorClass, GraphClient, GraphError, Outgoing};
 use crate::db::entities::message as messages_model;
 use crate::db::messages::{self, NewOutbound, StatusOutcome};
 use crate::db::{conversations, pending_statuses};
-use crate::jobs::{Enqueue, Job, JobContext, JobError, Queue, QueueError};
+use crate::jobs::{Enqueue, JobContext, JobError, Queue, QueueError};
 use crate::realtime::Bus;
 
 /// Free-form messages may be sent this long after the customer's last message.
@@ -35,15 +34,7 @@ pub const MAX_TEXT_CHARS: usize = 4096;
 /// Meta's default throughput per business number.
 pub const DEFAULT_RATE_PER_SECOND: u32 = 80;
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct SendMessage {
-    pub message_id: i32,
-}
-
-impl Job for SendMessage {
-    const KIND: &'static str = "whatsapp_send";
-    const MAX_ATTEMPTS: i32 = 8;
-}
+use crate::jobs::kinds::SendMessage;
 
 /// A message stored with its send job, and the changes to publish when the caller commits.
 #[derive(Debug)]
@@ -123,6 +114,11 @@ impl RateLimiter {
         self.state.lock().await.1 = interval(rate);
     }
 
+    /// The time between two sends' slots.
+    pub async fn interval(&self) -> Duration {
+        self.state.lock().await.1
+    }
+
     /// Waits for this send's slot and returns it. Slots are at least one interval apart
     /// whatever the machine's speed: a late caller gets a later slot, never a closer one.
     pub async fn acquire(&self) -> Instant {
@@ -166,6 +162,11 @@ impl Outbound {
     /// Applies the rate saved in Settings.
     pub async fn reload_rate(&self) {
         self.limiter.set_rate(stored_rate(&self.db).await).await;
+    }
+
+    /// The time between two sends at the rate in force.
+    pub async fn send_interval(&self) -> Duration {
+        self.limiter.interval().await
     }
 
     pub fn new(

@@ -18,6 +18,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::{ExtractFailure, Limits, Unreadable};
+use crate::config::Isolation;
 use crate::knowledge::detect::FileKind;
 
 pub const EXIT_TEXT: u8 = 0;
@@ -26,31 +27,6 @@ pub const EXIT_IO: u8 = 4;
 
 /// Most bytes of a crashed child's standard error kept for the log.
 const STDERR_CAP: u64 = 16 * 1024;
-
-/// How the server starts an extraction.
-#[derive(Debug, Clone)]
-pub struct Isolation {
-    /// This binary (`replydesk`); tests point it at the built binary.
-    pub program: PathBuf,
-    /// The child's address-space limit (`EXTRACT_MEMORY_MB`).
-    pub memory_bytes: u64,
-}
-
-impl Isolation {
-    pub const DEFAULT_MEMORY_MB: u64 = 512;
-
-    /// The running binary with the default memory limit.
-    pub fn current_exe() -> Self {
-        Self {
-            program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("replydesk")),
-            memory_bytes: Self::DEFAULT_MEMORY_MB * 1024 * 1024,
-        }
-    }
-
-    fn memory_mb(&self) -> u64 {
-        self.memory_bytes / (1024 * 1024)
-    }
-}
 
 /// One extraction, as the command line carries it.
 #[derive(Debug, Clone, PartialEq)]

@@ -72,7 +72,7 @@ pub fn extract(kind: FileKind, bytes: &[u8], limits: &Limits) -> Result<String, 
 
 /// [`extract`] of a stored file, in a confined child process (see [`child`]).
 pub async fn extract_file(
-    isolation: &child::Isolation,
+    isolation: &crate::config::Isolation,
     kind: FileKind,
     path: &Path,
     limits: &Limits,
