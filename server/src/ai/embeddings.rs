@@ -175,18 +175,15 @@ impl Meaning {
 
     /// The job: embeds passages that have no vector from the current model.
     pub async fn run(&self, _job: EmbedPassages, _ctx: JobContext) -> Result<(), JobError> {
-        let db_failed = |e: DbErr| JobError::Retry(format!("database: {e}"));
         let Ok(_running) = self.running.try_lock() else {
             // Another run is embedding; come back once it has moved on.
             return Err(JobError::Defer(Duration::from_secs(5)));
         };
-        let Some(e) = self.embedder().await.map_err(db_failed)? else {
+        let Some(e) = self.embedder().await? else {
             return Ok(());
         };
         for _ in 0..BATCHES_PER_RUN {
-            let pending = embeddings::missing(&self.db, &e.model, BATCH)
-                .await
-                .map_err(db_failed)?;
+            let pending = embeddings::missing(&self.db, &e.model, BATCH).await?;
             if pending.is_empty() {
                 return Ok(());
             }
@@ -200,13 +197,8 @@ impl Meaning {
                 Ok(done) => (done.tokens, None),
                 Err(err) => (0, Some(err.to_string())),
             };
-            let usage = self
-                .usage_row(&e, tokens, started.elapsed(), error)
-                .await
-                .map_err(db_failed)?;
-            llm_usage::insert_many(&self.db, vec![usage])
-                .await
-                .map_err(db_failed)?;
+            let usage = self.usage_row(&e, tokens, started.elapsed(), error).await?;
+            llm_usage::insert_many(&self.db, vec![usage]).await?;
             let done = result.map_err(|err| {
                 tracing::warn!(provider = %e.link.kind, model = %e.model, error = %err, "embedding passages failed; search goes on by words");
                 JobError::Retry(err.to_string())
@@ -216,9 +208,7 @@ impl Meaning {
                 .map(|p| p.chunk_id)
                 .zip(done.vectors)
                 .collect();
-            embeddings::store(&self.db, &e.model, &rows)
-                .await
-                .map_err(db_failed)?;
+            embeddings::store(&self.db, &e.model, &rows).await?;
         }
         // More to do: run again at once, without using up an attempt.
         Err(JobError::Defer(Duration::ZERO))

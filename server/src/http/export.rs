@@ -35,7 +35,7 @@ pub async fn export(
     }
     let export = match inbox.export(conversation_id).await {
         Ok(export) => export,
-        Err(e) => return respond(&e),
+        Err(e) => return respond(&e.into()),
     };
     let (body, mime) = match format.as_str() {
         "csv" => (csv(&export.messages), "text/csv; charset=utf-8"),

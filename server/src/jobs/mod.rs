@@ -53,6 +53,13 @@ pub enum JobError {
     Defer(std::time::Duration),
 }
 
+/// The database failing is worth trying again: it is usually a restart or a full pool.
+impl From<sea_orm::DbErr> for JobError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Retry(format!("database: {e}"))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
     #[error("database: {0}")]

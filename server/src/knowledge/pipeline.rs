@@ -1,7 +1,7 @@
 //! The extraction job: a document's text → passages in the database → the index → ready.
 
 use app::model::{is_file_kind, Change as Pushed};
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::TransactionTrait;
 
 use super::detect::FileKind;
 use super::extract::{self, ExtractFailure};
@@ -25,10 +25,6 @@ impl KnowledgeBase {
     }
 }
 
-fn db_failed(e: DbErr) -> JobError {
-    JobError::Retry(format!("database: {e}"))
-}
-
 /// The text of an entry written in the dashboard.
 fn entry_text(kind: &str, title: &str, body: &str) -> String {
     match kind {
@@ -45,10 +41,7 @@ impl KnowledgeBase {
         job: ExtractDocument,
         ctx: JobContext,
     ) -> Result<(), JobError> {
-        let Some(document) = documents::by_id(&self.db, job.document_id)
-            .await
-            .map_err(db_failed)?
-        else {
+        let Some(document) = documents::by_id(&self.db, job.document_id).await? else {
             return Ok(()); // deleted since
         };
         if document.version != job.version {
@@ -87,10 +80,8 @@ impl KnowledgeBase {
             return self.fail(&job, "The document contains no text.").await;
         }
 
-        let txn = db::write_txn(&self.db).await.map_err(db_failed)?;
-        let stored = chunks::replace(&txn, job.document_id, &passages)
-            .await
-            .map_err(db_failed)?;
+        let txn = db::write_txn(&self.db).await?;
+        let stored = chunks::replace(&txn, job.document_id, &passages).await?;
         let current = documents::store_text(
             &txn,
             job.document_id,
@@ -99,18 +90,15 @@ impl KnowledgeBase {
             stored.len() as i32,
             super::document_language(&text).code(),
         )
-        .await
-        .map_err(db_failed)?;
+        .await?;
         if !current {
             return Ok(()); // replaced while being read: dropping the transaction undoes it
         }
-        txn.commit().await.map_err(db_failed)?;
+        txn.commit().await?;
 
         // The index gets the new passages before the document says ready; a crash in between
         // leaves it processing, and the job (claimed again) repeats the work.
-        let summary = documents::summary(&self.db, job.document_id)
-            .await
-            .map_err(db_failed)?;
+        let summary = documents::summary(&self.db, job.document_id).await?;
         let Some(summary) = summary else {
             return Ok(());
         };
@@ -120,19 +108,14 @@ impl KnowledgeBase {
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
 
-        let txn = self.db.begin().await.map_err(db_failed)?;
-        if documents::finish(&txn, job.document_id, job.version, None)
-            .await
-            .map_err(db_failed)?
-        {
+        let txn = self.db.begin().await?;
+        if documents::finish(&txn, job.document_id, job.version, None).await? {
             self.bus
                 .commit(txn, vec![ready_change(job.document_id)])
-                .await
-                .map_err(db_failed)?;
+                .await?;
             self.request_embeddings().await;
         } else if documents::summary(&self.db, job.document_id)
-            .await
-            .map_err(db_failed)?
+            .await?
             .is_none()
         {
             // Deleted while being indexed: its delete may have reached the index first.
@@ -146,16 +129,11 @@ impl KnowledgeBase {
 
     /// Ends a document in error: no passages anywhere, the reason shown in the library.
     async fn fail(&self, job: &ExtractDocument, reason: &str) -> Result<(), JobError> {
-        let txn = db::write_txn(&self.db).await.map_err(db_failed)?;
-        if !documents::finish(&txn, job.document_id, job.version, Some(reason))
-            .await
-            .map_err(db_failed)?
-        {
+        let txn = db::write_txn(&self.db).await?;
+        if !documents::finish(&txn, job.document_id, job.version, Some(reason)).await? {
             return Ok(());
         }
-        chunks::delete_for(&txn, job.document_id)
-            .await
-            .map_err(db_failed)?;
+        chunks::delete_for(&txn, job.document_id).await?;
         self.bus
             .commit(
                 txn,
@@ -164,8 +142,7 @@ impl KnowledgeBase {
                     status: documents::status::ERROR.to_owned(),
                 }],
             )
-            .await
-            .map_err(db_failed)?;
+            .await?;
         // A replaced document may still have its old passages in the index.
         if let Err(e) = self
             .index

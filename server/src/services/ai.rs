@@ -12,7 +12,7 @@ use app::ports::{Assistant, Inbox, Prompts, Simulator};
 use app::validate;
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::knowledge::hit_view;
 use super::time;
@@ -23,7 +23,7 @@ use crate::ai::saved::{self, StoredLink};
 use crate::ai::test_chat;
 use crate::db::entities::prompt_template;
 use crate::db::{llm_usage, prompt_templates, settings as kv};
-use crate::error::internal;
+use crate::error::{edge, internal, Failure};
 use crate::jobs::Queue;
 use crate::realtime::Bus;
 
@@ -33,10 +33,6 @@ pub struct AiService {
     bus: Bus,
     engine: Engine,
     inbox: std::sync::Arc<dyn Inbox>,
-}
-
-fn db_failed(err: DbErr) -> AppError {
-    internal("database error in the AI settings", err)
 }
 
 fn template_view(t: prompt_template::Model) -> PromptTemplateView {
@@ -63,14 +59,14 @@ const TEST_TIMEOUT_SECS: u64 = 20;
 impl AiService {
     /// The link a Settings or AI page action is about: the key typed with it, else the one
     /// stored for the same provider, else the environment's.
-    async fn link_for(&self, provider: ProviderInput, to: &str) -> Result<Link, AppError> {
+    async fn link_for(&self, provider: ProviderInput, to: &str) -> Result<Link, Failure> {
         let mut input = provider;
         if input.model.trim().is_empty() {
             input.model = "any".to_owned();
         }
         let input = validate::provider(&input)?;
         let env = self.engine.env();
-        let stored = saved::stored_chain(&self.db).await.map_err(db_failed)?;
+        let stored = saved::stored_chain(&self.db).await?;
         let sealed = stored
             .iter()
             .find(|s| s.kind == input.kind && s.base_url == input.base_url)
@@ -101,7 +97,8 @@ impl AiService {
                 return Err(AppError::invalid(
                     "api_key",
                     format!("Enter this provider's API key to {to}."),
-                ))
+                )
+                .into())
             }
         })
     }
@@ -122,36 +119,34 @@ impl AiService {
         }
     }
 
-    async fn business_name(&self) -> Result<String, AppError> {
+    async fn business_name(&self) -> Result<String, Failure> {
         Ok(kv::get(&self.db, kv::keys::BUSINESS_NAME)
-            .await
-            .map_err(db_failed)?
+            .await?
             .unwrap_or_else(|| "Your business".to_owned()))
     }
 
-    async fn template(&self, id: i32) -> Result<prompt_template::Model, AppError> {
-        prompt_templates::by_id(&self.db, id)
-            .await
-            .map_err(db_failed)?
-            .ok_or_else(no_template)
+    async fn template(&self, id: i32) -> Result<prompt_template::Model, Failure> {
+        Ok(prompt_templates::by_id(&self.db, id)
+            .await?
+            .ok_or_else(no_template)?)
     }
 
-    async fn view_settings(&self) -> Result<AiSettings, AppError> {
+    async fn view_settings(&self) -> Result<AiSettings, Failure> {
         let env = self.engine.env();
-        let chain = saved::stored_chain(&self.db).await.map_err(db_failed)?;
+        let chain = saved::stored_chain(&self.db).await?;
         Ok(AiSettings {
             chain: chain.iter().map(|l| saved::view(l, env)).collect(),
             environment: saved::environment_chain(env)
                 .iter()
                 .map(|l| saved::view(l, env))
                 .collect(),
-            behaviour: saved::behaviour(&self.db).await.map_err(db_failed)?,
-            prices: saved::prices(&self.db).await.map_err(db_failed)?,
+            behaviour: saved::behaviour(&self.db).await?,
+            prices: saved::prices(&self.db).await?,
         })
     }
 
-    async fn simulator_state(&self) -> Result<SimulatorState, AppError> {
-        let found = test_chat::conversation(&self.db).await.map_err(db_failed)?;
+    async fn simulator_state(&self) -> Result<SimulatorState, Failure> {
+        let found = test_chat::conversation(&self.db).await?;
         let thread = match found {
             Some(id) => Some(self.inbox.thread(id, None, Some(100)).await?),
             None => None,
@@ -163,92 +158,103 @@ impl AiService {
 #[async_trait]
 impl Prompts for AiService {
     async fn templates(&self) -> Result<Vec<PromptTemplateView>, AppError> {
-        Ok(prompt_templates::all(&self.db)
-            .await
-            .map_err(db_failed)?
-            .into_iter()
-            .map(template_view)
-            .collect())
+        edge(async move {
+            Ok(prompt_templates::all(&self.db)
+                .await?
+                .into_iter()
+                .map(template_view)
+                .collect())
+        })
+        .await
     }
 
     async fn create(&self, input: TemplateInput) -> Result<PromptTemplateView, AppError> {
-        let t = validate::template(&input)?;
-        let row = prompt_templates::insert(
-            &self.db,
-            &t.name,
-            t.industry.as_deref(),
-            &t.body,
-            t.knowledge_only,
-        )
+        edge(async move {
+            let t = validate::template(&input)?;
+            let row = prompt_templates::insert(
+                &self.db,
+                &t.name,
+                t.industry.as_deref(),
+                &t.body,
+                t.knowledge_only,
+            )
+            .await?;
+            Ok(template_view(row))
+        })
         .await
-        .map_err(db_failed)?;
-        Ok(template_view(row))
     }
 
     async fn update(&self, id: i32, input: TemplateInput) -> Result<PromptTemplateView, AppError> {
-        let t = validate::template(&input)?;
-        if self.template(id).await?.is_builtin {
-            return Err(AppError::conflict(
-                "Built-in templates are updated by new releases: duplicate it to make your own version.",
-            ));
-        }
-        prompt_templates::update(
-            &self.db,
-            id,
-            &t.name,
-            t.industry.as_deref(),
-            &t.body,
-            t.knowledge_only,
-        )
+        edge(async move {
+            let t = validate::template(&input)?;
+            if self.template(id).await?.is_builtin {
+                return Err(AppError::conflict(
+                    "Built-in templates are updated by new releases: duplicate it to make your own version.",
+                ).into());
+            }
+            Ok(prompt_templates::update(
+                &self.db,
+                id,
+                &t.name,
+                t.industry.as_deref(),
+                &t.body,
+                t.knowledge_only,
+            )
+            .await?
+            .map(template_view)
+            .ok_or_else(no_template)?)
+        })
         .await
-        .map_err(db_failed)?
-        .map(template_view)
-        .ok_or_else(no_template)
     }
 
     async fn duplicate(&self, id: i32) -> Result<PromptTemplateView, AppError> {
-        let source = self.template(id).await?;
-        let name: String = format!("{} (copy)", source.name)
-            .chars()
-            .take(validate::MAX_TEMPLATE_NAME_CHARS)
-            .collect();
-        let row = prompt_templates::insert(
-            &self.db,
-            &name,
-            source.industry.as_deref(),
-            &source.body,
-            source.knowledge_only,
-        )
+        edge(async move {
+            let source = self.template(id).await?;
+            let name: String = format!("{} (copy)", source.name)
+                .chars()
+                .take(validate::MAX_TEMPLATE_NAME_CHARS)
+                .collect();
+            let row = prompt_templates::insert(
+                &self.db,
+                &name,
+                source.industry.as_deref(),
+                &source.body,
+                source.knowledge_only,
+            )
+            .await?;
+            Ok(template_view(row))
+        })
         .await
-        .map_err(db_failed)?;
-        Ok(template_view(row))
     }
 
     async fn delete(&self, id: i32) -> Result<(), AppError> {
-        let t = self.template(id).await?;
-        if t.is_builtin {
-            return Err(AppError::conflict("Built-in templates cannot be deleted."));
-        }
-        if t.is_active {
-            return Err(AppError::conflict(
-                "This template is in use: activate another one first.",
-            ));
-        }
-        prompt_templates::delete(&self.db, id)
-            .await
-            .map_err(db_failed)?;
-        Ok(())
+        edge(async move {
+            let t = self.template(id).await?;
+            if t.is_builtin {
+                return Err(AppError::conflict("Built-in templates cannot be deleted.").into());
+            }
+            if t.is_active {
+                return Err(AppError::conflict(
+                    "This template is in use: activate another one first.",
+                )
+                .into());
+            }
+            prompt_templates::delete(&self.db, id).await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn activate(&self, id: i32) -> Result<(), AppError> {
-        let txn = crate::db::write_txn(&self.db).await.map_err(db_failed)?;
-        if !prompt_templates::activate(&txn, id)
-            .await
-            .map_err(db_failed)?
-        {
-            return Err(no_template());
-        }
-        txn.commit().await.map_err(db_failed)
+        edge(async move {
+            let txn = crate::db::write_txn(&self.db).await?;
+            if !prompt_templates::activate(&txn, id).await? {
+                return Err(no_template().into());
+            }
+            txn.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn preview(&self, body: String) -> Result<String, AppError> {
@@ -260,127 +266,126 @@ impl Prompts for AiService {
     }
 
     async fn try_it(&self, input: TryInput) -> Result<TryResult, AppError> {
-        let question = validate::question(&input.question)?;
-        let (template, knowledge_only) = match input.body {
-            Some(body) => {
-                validate::template_body(&body)?;
-                (body, input.knowledge_only.unwrap_or(true))
-            }
-            None => crate::ai::engine::active_template(&self.db)
+        edge(async move {
+            let question = validate::question(&input.question)?;
+            let (template, knowledge_only) = match input.body {
+                Some(body) => {
+                    validate::template_body(&body)?;
+                    (body, input.knowledge_only.unwrap_or(true))
+                }
+                None => crate::ai::engine::active_template(&self.db).await?,
+            };
+            let behaviour = saved::behaviour(&self.db).await?;
+            let answer = self
+                .engine
+                .answer(
+                    &Question {
+                        text: question,
+                        customer_name: "Test customer".to_owned(),
+                        history: String::new(),
+                        template,
+                        knowledge_only,
+                    },
+                    &behaviour,
+                )
                 .await
-                .map_err(db_failed)?,
-        };
-        let behaviour = saved::behaviour(&self.db).await.map_err(db_failed)?;
-        let answer = self
-            .engine
-            .answer(
-                &Question {
-                    text: question,
-                    customer_name: "Test customer".to_owned(),
-                    history: String::new(),
-                    template,
-                    knowledge_only,
-                },
-                &behaviour,
-            )
-            .await
-            .map_err(|e| internal("trying the template failed", e))?;
-        let usage = self
-            .engine
-            .usage(&answer, "try", None, None)
-            .await
-            .map_err(db_failed)?;
-        let cost_micros = usage.iter().map(|u| u.cost_micros).sum();
-        llm_usage::insert_many(&self.db, usage)
-            .await
-            .map_err(db_failed)?;
-        let winner = answer.completion();
-        Ok(TryResult {
-            mode: answer.mode.clone(),
-            replies: answer.replies(),
-            prompt: answer.prompt.clone(),
-            provider: winner.map(|(a, _)| a.kind.clone()),
-            model: winner.map(|(a, _)| a.model.clone()),
-            tokens_in: winner.map_or(0, |(_, c)| i64::from(c.tokens_in)),
-            tokens_out: winner.map_or(0, |(_, c)| i64::from(c.tokens_out)),
-            cost_micros,
-            latency_ms: i64::try_from(answer.latency.as_millis()).unwrap_or(i64::MAX),
-            handoff_reason: answer.handoff_reason.clone(),
-            attempts: answer
-                .attempts
-                .iter()
-                .map(|a| AttemptView {
-                    provider: a.kind.clone(),
-                    model: a.model.clone(),
-                    latency_ms: i64::try_from(a.latency.as_millis()).unwrap_or(i64::MAX),
-                    error: a.outcome.as_ref().err().map(ToString::to_string),
-                })
-                .collect(),
-            passages: answer.passages.into_iter().map(hit_view).collect(),
+                .map_err(|e| internal("trying the template failed", e))?;
+            let usage = self.engine.usage(&answer, "try", None, None).await?;
+            let cost_micros = usage.iter().map(|u| u.cost_micros).sum();
+            llm_usage::insert_many(&self.db, usage).await?;
+            let winner = answer.completion();
+            Ok(TryResult {
+                mode: answer.mode.clone(),
+                replies: answer.replies(),
+                prompt: answer.prompt.clone(),
+                provider: winner.map(|(a, _)| a.kind.clone()),
+                model: winner.map(|(a, _)| a.model.clone()),
+                tokens_in: winner.map_or(0, |(_, c)| i64::from(c.tokens_in)),
+                tokens_out: winner.map_or(0, |(_, c)| i64::from(c.tokens_out)),
+                cost_micros,
+                latency_ms: i64::try_from(answer.latency.as_millis()).unwrap_or(i64::MAX),
+                handoff_reason: answer.handoff_reason.clone(),
+                attempts: answer
+                    .attempts
+                    .iter()
+                    .map(|a| AttemptView {
+                        provider: a.kind.clone(),
+                        model: a.model.clone(),
+                        latency_ms: i64::try_from(a.latency.as_millis()).unwrap_or(i64::MAX),
+                        error: a.outcome.as_ref().err().map(ToString::to_string),
+                    })
+                    .collect(),
+                passages: answer.passages.into_iter().map(hit_view).collect(),
+            })
         })
+        .await
     }
 }
 
 #[async_trait]
 impl Assistant for AiService {
     async fn settings(&self) -> Result<AiSettings, AppError> {
-        self.view_settings().await
+        Ok(self.view_settings().await?)
     }
 
     async fn save_chain(&self, chain: Vec<ProviderInput>) -> Result<AiSettings, AppError> {
-        if chain.len() > validate::MAX_CHAIN {
-            return Err(AppError::invalid(
-                "chain",
-                format!("Use at most {} providers.", validate::MAX_CHAIN),
-            ));
-        }
-        let stored = saved::stored_chain(&self.db).await.map_err(db_failed)?;
-        let sealer = self.engine.sealer();
-        let mut links = Vec::with_capacity(chain.len());
-        for (n, input) in chain.iter().enumerate() {
-            let input = validate::provider(input).map_err(|mut e| {
-                e.message = format!("Provider {}: {}", n + 1, e.message);
-                e
-            })?;
-            let sealed_key = match input.api_key.as_deref() {
-                // Absent: keep what this provider (same kind and address) had.
-                None => stored
-                    .iter()
-                    .find(|s| s.kind == input.kind && s.base_url == input.base_url)
-                    .and_then(|s| s.sealed_key.clone()),
-                Some("") => None,
-                Some(key) => Some(sealer.seal(key)),
-            };
-            links.push(StoredLink {
-                kind: input.kind,
-                base_url: input.base_url,
-                model: input.model,
-                sealed_key,
-            });
-        }
-        saved::save(&self.db, saved::CHAIN, &links)
-            .await
-            .map_err(db_failed)?;
-        // Another provider may embed with another model.
-        self.engine.request_embeddings().await;
-        self.view_settings().await
+        edge(async move {
+            if chain.len() > validate::MAX_CHAIN {
+                return Err(AppError::invalid(
+                    "chain",
+                    format!("Use at most {} providers.", validate::MAX_CHAIN),
+                )
+                .into());
+            }
+            let stored = saved::stored_chain(&self.db).await?;
+            let sealer = self.engine.sealer();
+            let mut links = Vec::with_capacity(chain.len());
+            for (n, input) in chain.iter().enumerate() {
+                let input = validate::provider(input).map_err(|mut e| {
+                    e.message = format!("Provider {}: {}", n + 1, e.message);
+                    e
+                })?;
+                let sealed_key = match input.api_key.as_deref() {
+                    // Absent: keep what this provider (same kind and address) had.
+                    None => stored
+                        .iter()
+                        .find(|s| s.kind == input.kind && s.base_url == input.base_url)
+                        .and_then(|s| s.sealed_key.clone()),
+                    Some("") => None,
+                    Some(key) => Some(sealer.seal(key)),
+                };
+                links.push(StoredLink {
+                    kind: input.kind,
+                    base_url: input.base_url,
+                    model: input.model,
+                    sealed_key,
+                });
+            }
+            saved::save(&self.db, saved::CHAIN, &links).await?;
+            // Another provider may embed with another model.
+            self.engine.request_embeddings().await;
+            self.view_settings().await
+        })
+        .await
     }
 
     async fn save_behaviour(&self, behaviour: AiBehaviour) -> Result<AiSettings, AppError> {
-        let behaviour = validate::behaviour(&behaviour)?;
-        saved::save(&self.db, saved::BEHAVIOUR, &behaviour)
-            .await
-            .map_err(db_failed)?;
-        self.engine.request_embeddings().await;
-        self.view_settings().await
+        edge(async move {
+            let behaviour = validate::behaviour(&behaviour)?;
+            saved::save(&self.db, saved::BEHAVIOUR, &behaviour).await?;
+            self.engine.request_embeddings().await;
+            self.view_settings().await
+        })
+        .await
     }
 
     async fn save_prices(&self, prices: Vec<ModelPrice>) -> Result<AiSettings, AppError> {
-        let prices = validate::prices(&prices)?;
-        saved::save(&self.db, saved::PRICES, &prices)
-            .await
-            .map_err(db_failed)?;
-        self.view_settings().await
+        edge(async move {
+            let prices = validate::prices(&prices)?;
+            saved::save(&self.db, saved::PRICES, &prices).await?;
+            self.view_settings().await
+        })
+        .await
     }
 
     async fn models(&self, provider: ProviderInput) -> Result<Vec<String>, AppError> {
@@ -428,71 +433,81 @@ impl Assistant for AiService {
     }
 
     async fn usage(&self, days: u32) -> Result<Vec<UsageRow>, AppError> {
-        if !(1..=MAX_USAGE_DAYS).contains(&days) {
-            return Err(AppError::invalid(
-                "days",
-                format!("Ask for 1 to {MAX_USAGE_DAYS} days."),
-            ));
-        }
-        let since = Utc::now() - chrono::Duration::days(i64::from(days));
-        let rows = llm_usage::since(&self.db, since).await.map_err(db_failed)?;
-        let mut grouped: BTreeMap<(String, String, String), UsageRow> = BTreeMap::new();
-        for r in rows {
-            let day = r.created_at.format("%Y-%m-%d").to_string();
-            let row = grouped
-                .entry((day.clone(), r.provider.clone(), r.model.clone()))
-                .or_insert_with(|| UsageRow {
-                    day,
-                    provider: r.provider.clone(),
-                    model: r.model.clone(),
-                    calls: 0,
-                    failed: 0,
-                    tokens_in: 0,
-                    tokens_out: 0,
-                    cost_micros: 0,
-                });
-            row.calls += 1;
-            row.failed += i64::from(!r.ok);
-            row.tokens_in += i64::from(r.tokens_in);
-            row.tokens_out += i64::from(r.tokens_out);
-            row.cost_micros += r.cost_micros;
-        }
-        // Newest day first.
-        Ok(grouped.into_values().rev().collect())
+        edge(async move {
+            if !(1..=MAX_USAGE_DAYS).contains(&days) {
+                return Err(AppError::invalid(
+                    "days",
+                    format!("Ask for 1 to {MAX_USAGE_DAYS} days."),
+                )
+                .into());
+            }
+            let since = Utc::now() - chrono::Duration::days(i64::from(days));
+            let rows = llm_usage::since(&self.db, since).await?;
+            let mut grouped: BTreeMap<(String, String, String), UsageRow> = BTreeMap::new();
+            for r in rows {
+                let day = r.created_at.format("%Y-%m-%d").to_string();
+                let row = grouped
+                    .entry((day.clone(), r.provider.clone(), r.model.clone()))
+                    .or_insert_with(|| UsageRow {
+                        day,
+                        provider: r.provider.clone(),
+                        model: r.model.clone(),
+                        calls: 0,
+                        failed: 0,
+                        tokens_in: 0,
+                        tokens_out: 0,
+                        cost_micros: 0,
+                    });
+                row.calls += 1;
+                row.failed += i64::from(!r.ok);
+                row.tokens_in += i64::from(r.tokens_in);
+                row.tokens_out += i64::from(r.tokens_out);
+                row.cost_micros += r.cost_micros;
+            }
+            // Newest day first.
+            Ok(grouped.into_values().rev().collect())
+        })
+        .await
     }
 }
 
 #[async_trait]
 impl Simulator for AiService {
     async fn state(&self) -> Result<SimulatorState, AppError> {
-        self.simulator_state().await
+        Ok(self.simulator_state().await?)
     }
 
     async fn send(&self, text: String) -> Result<SimulatorState, AppError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(AppError::invalid("text", "Write a message."));
-        }
-        if text.chars().count() > 4096 {
-            return Err(AppError::invalid(
-                "text",
-                "WhatsApp messages are at most 4096 characters.",
-            ));
-        }
-        test_chat::send(&self.db, &self.queue, &self.bus, text)
-            .await
-            .map_err(db_failed)?;
-        self.simulator_state().await
+        edge(async move {
+            let text = text.trim();
+            if text.is_empty() {
+                return Err(AppError::invalid("text", "Write a message.").into());
+            }
+            if text.chars().count() > 4096 {
+                return Err(AppError::invalid(
+                    "text",
+                    "WhatsApp messages are at most 4096 characters.",
+                )
+                .into());
+            }
+            test_chat::send(&self.db, &self.queue, &self.bus, text).await?;
+            self.simulator_state().await
+        })
+        .await
     }
 
     async fn clear(&self) -> Result<(), AppError> {
-        let txn = self.db.begin().await.map_err(db_failed)?;
-        let removed = test_chat::clear(&txn).await.map_err(db_failed)?;
-        let changes = removed
-            .conversation_ids
-            .into_iter()
-            .map(|conversation_id| Change::ConversationDeleted { conversation_id })
-            .collect();
-        self.bus.commit(txn, changes).await.map_err(db_failed)
+        edge(async move {
+            let txn = self.db.begin().await?;
+            let removed = test_chat::clear(&txn).await?;
+            let changes = removed
+                .conversation_ids
+                .into_iter()
+                .map(|conversation_id| Change::ConversationDeleted { conversation_id })
+                .collect();
+            self.bus.commit(txn, changes).await?;
+            Ok(())
+        })
+        .await
     }
 }

@@ -18,7 +18,7 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::db::entities::{conversation, customer, message};
 use crate::db::{conversations, customers, llm_usage, messages, settings};
-use crate::error::internal;
+use crate::error::{edge, internal, Failure};
 use crate::realtime::Bus;
 use crate::whatsapp::client::Content;
 use crate::whatsapp::outbound::{window_closes, Outbound, SendError};
@@ -33,10 +33,6 @@ pub struct InboxService {
     outbound: Outbound,
     /// Where received files are stored (erasing a customer removes theirs).
     data_dir: PathBuf,
-}
-
-fn db_failed(err: DbErr) -> AppError {
-    internal("database error in the inbox", err)
 }
 
 /// Why the outbound queue refused a message, for the owner.
@@ -217,21 +213,17 @@ impl InboxService {
         }
     }
 
-    async fn message_view(&self, id: i32) -> Result<MessageView, AppError> {
+    async fn message_view(&self, id: i32) -> Result<MessageView, Failure> {
         let row = messages::by_id(&self.db, id)
-            .await
-            .map_err(db_failed)?
+            .await?
             .ok_or_else(AppError::internal)?;
         Ok(view(&row))
     }
 
     /// The owner wrote to the customer: the AI pauses (for the configured hours, or until
     /// switched on again).
-    async fn took_over(&self, conversation_id: i32) -> Result<(), AppError> {
-        let pause_hours = crate::ai::saved::behaviour(&self.db)
-            .await
-            .map_err(db_failed)?
-            .pause_hours;
+    async fn took_over(&self, conversation_id: i32) -> Result<(), Failure> {
+        let pause_hours = crate::ai::saved::behaviour(&self.db).await?.pause_hours;
         let until =
             (pause_hours > 0).then(|| Utc::now() + chrono::Duration::hours(pause_hours.into()));
         self.change(conversation_id, move |txn| {
@@ -247,20 +239,17 @@ impl InboxService {
     async fn conversation(
         &self,
         id: i32,
-    ) -> Result<(conversation::Model, customer::Model), AppError> {
-        conversations::with_customer(&self.db, id)
-            .await
-            .map_err(db_failed)?
-            .ok_or_else(|| AppError::not_found("There is no such conversation."))
+    ) -> Result<(conversation::Model, customer::Model), Failure> {
+        let found = conversations::with_customer(&self.db, id).await?;
+        Ok(found.ok_or_else(|| AppError::not_found("There is no such conversation."))?)
     }
 
     /// Everything a conversation holds, for an export.
-    pub async fn export(&self, conversation_id: i32) -> Result<Export, AppError> {
+    pub async fn export(&self, conversation_id: i32) -> Result<Export, Failure> {
         let conversation = self.summary_of(conversation_id).await?;
         let customer = self.customer(conversation_id).await?;
         let messages = messages::all_of(&self.db, conversation_id)
-            .await
-            .map_err(db_failed)?
+            .await?
             .iter()
             .map(view)
             .collect();
@@ -271,21 +260,21 @@ impl InboxService {
         })
     }
 
-    async fn summary_of(&self, id: i32) -> Result<ConversationSummary, AppError> {
+    async fn summary_of(&self, id: i32) -> Result<ConversationSummary, Failure> {
         let (row, customer) = self.conversation(id).await?;
         Ok(summary(&row, Some(&customer)))
     }
 
     /// Runs `update` on a conversation and tells open dashboards.
-    async fn change<F>(&self, id: i32, update: F) -> Result<(), AppError>
+    async fn change<F>(&self, id: i32, update: F) -> Result<(), Failure>
     where
         F: for<'t> FnOnce(
             &'t sea_orm::DatabaseTransaction,
         ) -> futures::future::BoxFuture<'t, Result<bool, DbErr>>,
     {
-        let txn = self.db.begin().await.map_err(db_failed)?;
-        if !update(&txn).await.map_err(db_failed)? {
-            return Err(AppError::not_found("There is no such conversation."));
+        let txn = self.db.begin().await?;
+        if !update(&txn).await? {
+            return Err(AppError::not_found("There is no such conversation.").into());
         }
         self.bus
             .commit(
@@ -294,8 +283,8 @@ impl InboxService {
                     conversation_id: id,
                 }],
             )
-            .await
-            .map_err(db_failed)
+            .await?;
+        Ok(())
     }
 }
 
@@ -305,62 +294,64 @@ impl Inbox for InboxService {
         &self,
         query: ConversationQuery,
     ) -> Result<Page<ConversationSummary>, AppError> {
-        if let Some(status) = &query.status {
-            if !CONVERSATION_STATUSES.contains(&status.as_str()) {
-                return Err(AppError::invalid(
-                    "status",
-                    "The status is open, closed or archived.",
-                ));
+        edge(async move {
+            if let Some(status) = &query.status {
+                if !CONVERSATION_STATUSES.contains(&status.as_str()) {
+                    return Err(AppError::invalid(
+                        "status",
+                        "The status is open, closed or archived.",
+                    )
+                    .into());
+                }
             }
-        }
-        let search = query
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_lowercase);
-        if search
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
-        {
-            return Err(AppError::invalid(
-                "search",
-                format!("Search for at most {MAX_SEARCH_CHARS} characters."),
-            ));
-        }
-        let limit = page_size(query.limit)?;
-        let filter = conversations::ListFilter {
-            status: query.status,
-            ai: query.ai,
-            needs_human: query.needs_human,
-            search,
-            after: query.cursor.as_deref().map(decode_cursor).transpose()?,
-            // One more than asked: tells whether there is a next page.
-            limit: limit + 1,
-        };
-        let mut rows = conversations::list(&self.db, &filter)
-            .await
-            .map_err(db_failed)?;
-        let more = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let people: HashMap<i32, customer::Model> =
-            customers::by_ids(&self.db, rows.iter().map(|r| r.customer_id).collect())
-                .await
-                .map_err(db_failed)?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect();
-        Ok(Page {
-            next_cursor: if more {
-                rows.last().and_then(encode_cursor)
-            } else {
-                None
-            },
-            items: rows
-                .iter()
-                .map(|row| summary(row, people.get(&row.customer_id)))
-                .collect(),
+            let search = query
+                .search
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_lowercase);
+            if search
+                .as_ref()
+                .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
+            {
+                return Err(AppError::invalid(
+                    "search",
+                    format!("Search for at most {MAX_SEARCH_CHARS} characters."),
+                )
+                .into());
+            }
+            let limit = page_size(query.limit)?;
+            let filter = conversations::ListFilter {
+                status: query.status,
+                ai: query.ai,
+                needs_human: query.needs_human,
+                search,
+                after: query.cursor.as_deref().map(decode_cursor).transpose()?,
+                // One more than asked: tells whether there is a next page.
+                limit: limit + 1,
+            };
+            let mut rows = conversations::list(&self.db, &filter).await?;
+            let more = rows.len() as u64 > limit;
+            rows.truncate(limit as usize);
+            let people: HashMap<i32, customer::Model> =
+                customers::by_ids(&self.db, rows.iter().map(|r| r.customer_id).collect())
+                    .await?
+                    .into_iter()
+                    .map(|c| (c.id, c))
+                    .collect();
+            Ok(Page {
+                next_cursor: if more {
+                    rows.last().and_then(encode_cursor)
+                } else {
+                    None
+                },
+                items: rows
+                    .iter()
+                    .map(|row| summary(row, people.get(&row.customer_id)))
+                    .collect(),
+            })
         })
+        .await
     }
 
     async fn thread(
@@ -369,35 +360,35 @@ impl Inbox for InboxService {
         before: Option<i32>,
         limit: Option<u32>,
     ) -> Result<Thread, AppError> {
-        let conversation = self.summary_of(conversation_id).await?;
-        let limit = page_size(limit)?;
-        let mut rows = messages::page(&self.db, conversation_id, before, limit + 1)
-            .await
-            .map_err(db_failed)?;
-        let more = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        rows.reverse();
-        let ai_usage = llm_usage::of_conversation(&self.db, conversation_id)
-            .await
-            .map_err(db_failed)?
-            .iter()
-            .fold(ConversationUsage::default(), |mut total, u| {
-                total.calls += 1;
-                total.tokens_in += i64::from(u.tokens_in);
-                total.tokens_out += i64::from(u.tokens_out);
-                total.cost_micros += u.cost_micros;
-                total
-            });
-        Ok(Thread {
-            ai_usage,
-            conversation,
-            older_cursor: if more {
-                rows.first().map(|m| m.id)
-            } else {
-                None
-            },
-            messages: rows.iter().map(view).collect(),
+        edge(async move {
+            let conversation = self.summary_of(conversation_id).await?;
+            let limit = page_size(limit)?;
+            let mut rows = messages::page(&self.db, conversation_id, before, limit + 1).await?;
+            let more = rows.len() as u64 > limit;
+            rows.truncate(limit as usize);
+            rows.reverse();
+            let ai_usage = llm_usage::of_conversation(&self.db, conversation_id)
+                .await?
+                .iter()
+                .fold(ConversationUsage::default(), |mut total, u| {
+                    total.calls += 1;
+                    total.tokens_in += i64::from(u.tokens_in);
+                    total.tokens_out += i64::from(u.tokens_out);
+                    total.cost_micros += u.cost_micros;
+                    total
+                });
+            Ok(Thread {
+                ai_usage,
+                conversation,
+                older_cursor: if more {
+                    rows.first().map(|m| m.id)
+                } else {
+                    None
+                },
+                messages: rows.iter().map(view).collect(),
+            })
         })
+        .await
     }
 
     async fn send_text(
@@ -406,25 +397,27 @@ impl Inbox for InboxService {
         body: String,
         reply_to: Option<i32>,
     ) -> Result<MessageView, AppError> {
-        let reply_to = match reply_to {
-            Some(id) => messages::by_id(&self.db, id)
+        edge(async move {
+            let reply_to = match reply_to {
+                Some(id) => messages::by_id(&self.db, id)
+                    .await?
+                    .filter(|m| m.conversation_id == conversation_id)
+                    .and_then(|m| m.wamid),
+                None => None,
+            };
+            let content = Content::Text {
+                body,
+                preview_url: true,
+            };
+            let id = self
+                .outbound
+                .queue(conversation_id, "agent", content, reply_to)
                 .await
-                .map_err(db_failed)?
-                .filter(|m| m.conversation_id == conversation_id)
-                .and_then(|m| m.wamid),
-            None => None,
-        };
-        let content = Content::Text {
-            body,
-            preview_url: true,
-        };
-        let id = self
-            .outbound
-            .queue(conversation_id, "agent", content, reply_to)
-            .await
-            .map_err(refusal)?;
-        self.took_over(conversation_id).await?;
-        self.message_view(id).await
+                .map_err(refusal)?;
+            self.took_over(conversation_id).await?;
+            self.message_view(id).await
+        })
+        .await
     }
 
     async fn send_template(
@@ -445,91 +438,98 @@ impl Inbox for InboxService {
             .await
             .map_err(refusal)?;
         self.took_over(conversation_id).await?;
-        self.message_view(id).await
+        Ok(self.message_view(id).await?)
     }
 
     async fn retry(&self, message_id: i32) -> Result<MessageView, AppError> {
-        let message = messages::by_id(&self.db, message_id)
-            .await
-            .map_err(db_failed)?
-            .ok_or_else(|| AppError::not_found("There is no such message."))?;
-        if message.direction != "outbound" || message.status != "failed" {
-            return Err(AppError::conflict(
-                "Only a message that failed to send can be sent again.",
-            ));
-        }
-        self.outbound.resend(&message).await.map_err(refusal)?;
-        self.message_view(message_id).await
-    }
-
-    async fn summary(&self, conversation_id: i32) -> Result<ConversationSummary, AppError> {
-        self.summary_of(conversation_id).await
-    }
-
-    async fn set_priority(&self, conversation_id: i32, priority: bool) -> Result<(), AppError> {
-        self.change(conversation_id, move |txn| {
-            Box::pin(conversations::set_priority(txn, conversation_id, priority))
+        edge(async move {
+            let message = messages::by_id(&self.db, message_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("There is no such message."))?;
+            if message.direction != "outbound" || message.status != "failed" {
+                return Err(AppError::conflict(
+                    "Only a message that failed to send can be sent again.",
+                )
+                .into());
+            }
+            self.outbound.resend(&message).await.map_err(refusal)?;
+            self.message_view(message_id).await
         })
         .await
     }
 
+    async fn summary(&self, conversation_id: i32) -> Result<ConversationSummary, AppError> {
+        Ok(self.summary_of(conversation_id).await?)
+    }
+
+    async fn set_priority(&self, conversation_id: i32, priority: bool) -> Result<(), AppError> {
+        Ok(self
+            .change(conversation_id, move |txn| {
+                Box::pin(conversations::set_priority(txn, conversation_id, priority))
+            })
+            .await?)
+    }
+
     async fn bulk(&self, conversation_ids: Vec<i32>, action: BulkAction) -> Result<u32, AppError> {
-        let ids = validate::selection(&conversation_ids)?;
-        let tag = match &action {
-            BulkAction::Tag { tag } => validate::tags(std::slice::from_ref(tag))?
-                .pop()
-                .map(Some)
-                .ok_or_else(|| AppError::invalid("tag", "Enter a tag."))?,
-            _ => None,
-        };
-        let txn = self.db.begin().await.map_err(db_failed)?;
-        let mut changes = Vec::with_capacity(ids.len());
-        for &id in &ids {
-            let found = match &action {
-                BulkAction::Close => conversations::set_status(&txn, id, "closed").await,
-                BulkAction::Archive => conversations::set_status(&txn, id, "archived").await,
-                BulkAction::Reopen => conversations::set_status(&txn, id, "open").await,
-                BulkAction::AiOn => conversations::set_ai(&txn, id, true).await,
-                BulkAction::AiOff => conversations::set_ai(&txn, id, false).await,
-                BulkAction::Tag { .. } => {
-                    add_tag(&txn, id, tag.as_deref().unwrap_or_default()).await
+        edge(async move {
+            let ids = validate::selection(&conversation_ids)?;
+            let tag = match &action {
+                BulkAction::Tag { tag } => validate::tags(std::slice::from_ref(tag))?
+                    .pop()
+                    .map(Some)
+                    .ok_or_else(|| AppError::invalid("tag", "Enter a tag."))?,
+                _ => None,
+            };
+            let txn = self.db.begin().await?;
+            let mut changes = Vec::with_capacity(ids.len());
+            for &id in &ids {
+                let found = match &action {
+                    BulkAction::Close => conversations::set_status(&txn, id, "closed").await,
+                    BulkAction::Archive => conversations::set_status(&txn, id, "archived").await,
+                    BulkAction::Reopen => conversations::set_status(&txn, id, "open").await,
+                    BulkAction::AiOn => conversations::set_ai(&txn, id, true).await,
+                    BulkAction::AiOff => conversations::set_ai(&txn, id, false).await,
+                    BulkAction::Tag { .. } => {
+                        add_tag(&txn, id, tag.as_deref().unwrap_or_default()).await
+                    }
+                }?;
+                if found {
+                    changes.push(Change::ConversationUpdated {
+                        conversation_id: id,
+                    });
                 }
             }
-            .map_err(db_failed)?;
-            if found {
-                changes.push(Change::ConversationUpdated {
-                    conversation_id: id,
-                });
-            }
-        }
-        let changed = changes.len() as u32;
-        self.bus.commit(txn, changes).await.map_err(db_failed)?;
-        Ok(changed)
+            let changed = changes.len() as u32;
+            self.bus.commit(txn, changes).await?;
+            Ok(changed)
+        })
+        .await
     }
 
     async fn customer(&self, conversation_id: i32) -> Result<CustomerProfile, AppError> {
-        let (row, customer) = self.conversation(conversation_id).await?;
-        let all = conversations::of_customer(&self.db, customer.id)
-            .await
-            .map_err(db_failed)?;
-        let (received, sent) = messages::counts(&self.db, &all).await.map_err(db_failed)?;
-        let shown = summary(&row, Some(&customer));
-        Ok(CustomerProfile {
-            id: customer.id,
-            conversation_id,
-            name: shown.name,
-            display_name: customer.display_name.unwrap_or_default(),
-            profile_name: customer.profile_name,
-            phone: customer.phone,
-            wa_id: customer.wa_id,
-            first_seen_at: time(customer.first_seen_at),
-            last_seen_at: time(customer.last_seen_at),
-            messages_received: received,
-            messages_sent: sent,
-            notes: customer.notes,
-            tags: shown.tags,
-            opted_out: shown.opted_out,
+        edge(async move {
+            let (row, customer) = self.conversation(conversation_id).await?;
+            let all = conversations::of_customer(&self.db, customer.id).await?;
+            let (received, sent) = messages::counts(&self.db, &all).await?;
+            let shown = summary(&row, Some(&customer));
+            Ok(CustomerProfile {
+                id: customer.id,
+                conversation_id,
+                name: shown.name,
+                display_name: customer.display_name.unwrap_or_default(),
+                profile_name: customer.profile_name,
+                phone: customer.phone,
+                wa_id: customer.wa_id,
+                first_seen_at: time(customer.first_seen_at),
+                last_seen_at: time(customer.last_seen_at),
+                messages_received: received,
+                messages_sent: sent,
+                notes: customer.notes,
+                tags: shown.tags,
+                opted_out: shown.opted_out,
+            })
         })
+        .await
     }
 
     async fn update_customer(
@@ -537,75 +537,82 @@ impl Inbox for InboxService {
         conversation_id: i32,
         input: CustomerInput,
     ) -> Result<CustomerProfile, AppError> {
-        let input = validate::customer(&input)?;
-        let (_, customer) = self.conversation(conversation_id).await?;
-        let display_name = Some(input.display_name).filter(|n| !n.is_empty());
-        let txn = self.db.begin().await.map_err(db_failed)?;
-        customers::set_details(&txn, customer.id, display_name, &input.notes, &input.tags)
-            .await
-            .map_err(db_failed)?;
-        let changes = conversations::of_customer(&txn, customer.id)
-            .await
-            .map_err(db_failed)?
-            .into_iter()
-            .map(|conversation_id| Change::ConversationUpdated { conversation_id })
-            .collect();
-        self.bus.commit(txn, changes).await.map_err(db_failed)?;
-        self.customer(conversation_id).await
+        edge(async move {
+            let input = validate::customer(&input)?;
+            let (_, customer) = self.conversation(conversation_id).await?;
+            let display_name = Some(input.display_name).filter(|n| !n.is_empty());
+            let txn = self.db.begin().await?;
+            customers::set_details(&txn, customer.id, display_name, &input.notes, &input.tags)
+                .await?;
+            let changes = conversations::of_customer(&txn, customer.id)
+                .await?
+                .into_iter()
+                .map(|conversation_id| Change::ConversationUpdated { conversation_id })
+                .collect();
+            self.bus.commit(txn, changes).await?;
+            Ok(self.customer(conversation_id).await?)
+        })
+        .await
     }
 
     async fn erase_customer(&self, conversation_id: i32) -> Result<(), AppError> {
-        let (_, customer) = self.conversation(conversation_id).await?;
-        let txn = self.db.begin().await.map_err(db_failed)?;
-        let erased = customers::erase(&txn, &[customer.id])
-            .await
-            .map_err(db_failed)?;
-        let changes = erased
-            .conversation_ids
-            .iter()
-            .map(|&conversation_id| Change::ConversationDeleted { conversation_id })
-            .collect();
-        self.bus.commit(txn, changes).await.map_err(db_failed)?;
-        remove_files(&self.data_dir, &erased.media_paths).await;
-        tracing::info!(
-            customer = customer.id,
-            conversations = erased.conversation_ids.len(),
-            files = erased.media_paths.len(),
-            "customer erased"
-        );
-        Ok(())
+        edge(async move {
+            let (_, customer) = self.conversation(conversation_id).await?;
+            let txn = self.db.begin().await?;
+            let erased = customers::erase(&txn, &[customer.id]).await?;
+            let changes = erased
+                .conversation_ids
+                .iter()
+                .map(|&conversation_id| Change::ConversationDeleted { conversation_id })
+                .collect();
+            self.bus.commit(txn, changes).await?;
+            remove_files(&self.data_dir, &erased.media_paths).await;
+            tracing::info!(
+                customer = customer.id,
+                conversations = erased.conversation_ids.len(),
+                files = erased.media_paths.len(),
+                "customer erased"
+            );
+            Ok(())
+        })
+        .await
     }
 
     async fn wa_templates(&self) -> Result<Vec<WaTemplate>, AppError> {
-        let stored = settings::get(&self.db, settings::keys::WA_TEMPLATES)
-            .await
-            .map_err(db_failed)?;
-        Ok(stored
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default())
+        edge(async move {
+            let stored = settings::get(&self.db, settings::keys::WA_TEMPLATES).await?;
+            Ok(stored
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default())
+        })
+        .await
     }
 
     async fn save_wa_templates(&self, list: Vec<WaTemplate>) -> Result<Vec<WaTemplate>, AppError> {
-        let list = validate::wa_templates(&list)?;
-        let json = serde_json::to_string(&list).map_err(|e| internal("encoding templates", e))?;
-        settings::set(&self.db, settings::keys::WA_TEMPLATES, &json)
-            .await
-            .map_err(db_failed)?;
-        Ok(list)
+        edge(async move {
+            let list = validate::wa_templates(&list)?;
+            let json =
+                serde_json::to_string(&list).map_err(|e| internal("encoding templates", e))?;
+            settings::set(&self.db, settings::keys::WA_TEMPLATES, &json).await?;
+            Ok(list)
+        })
+        .await
     }
 
     async fn set_ai(&self, conversation_id: i32, enabled: bool) -> Result<(), AppError> {
-        self.change(conversation_id, move |txn| {
-            Box::pin(conversations::set_ai(txn, conversation_id, enabled))
-        })
-        .await
+        Ok(self
+            .change(conversation_id, move |txn| {
+                Box::pin(conversations::set_ai(txn, conversation_id, enabled))
+            })
+            .await?)
     }
 
     async fn mark_read(&self, conversation_id: i32) -> Result<(), AppError> {
-        self.change(conversation_id, |txn| {
-            Box::pin(conversations::mark_read(txn, conversation_id))
-        })
-        .await
+        Ok(self
+            .change(conversation_id, |txn| {
+                Box::pin(conversations::mark_read(txn, conversation_id))
+            })
+            .await?)
     }
 
     async fn set_status(&self, conversation_id: i32, status: String) -> Result<(), AppError> {
@@ -615,10 +622,13 @@ impl Inbox for InboxService {
                 "The status is open, closed or archived.",
             ));
         }
-        self.change(conversation_id, move |txn| {
-            Box::pin(async move { conversations::set_status(txn, conversation_id, &status).await })
-        })
-        .await
+        Ok(self
+            .change(conversation_id, move |txn| {
+                Box::pin(
+                    async move { conversations::set_status(txn, conversation_id, &status).await },
+                )
+            })
+            .await?)
     }
 }
 

@@ -6,11 +6,10 @@ use app::model::{
 use app::ports::Knowledge;
 use app::validate;
 use async_trait::async_trait;
-use sea_orm::DbErr;
 
 use super::time;
 use crate::db::{self, chunks, documents};
-use crate::error::internal;
+use crate::error::{edge, internal, Failure};
 use crate::knowledge::index::Change as IndexChange;
 use crate::knowledge::language::Lang;
 use crate::knowledge::{business_languages, search, KnowledgeBase};
@@ -32,10 +31,6 @@ impl KnowledgeService {
     pub fn new(kb: KnowledgeBase) -> Self {
         Self { kb }
     }
-}
-
-fn db_failed(err: DbErr) -> AppError {
-    internal("database error in the knowledge base", err)
 }
 
 /// A passage as the dashboard shows it.
@@ -88,8 +83,8 @@ fn updated(document_id: i32, status: &str) -> Change {
 
 impl KnowledgeService {
     /// Puts a ready document's new title, category or tags into the index.
-    async fn reindex(&self, id: i32) -> Result<(), AppError> {
-        if let Some(indexed) = self.kb.indexed(id).await.map_err(db_failed)? {
+    async fn reindex(&self, id: i32) -> Result<(), Failure> {
+        if let Some(indexed) = self.kb.indexed(id).await? {
             self.kb
                 .index
                 .apply(vec![IndexChange::Upsert(indexed)])
@@ -99,12 +94,13 @@ impl KnowledgeService {
         Ok(())
     }
 
-    async fn entry_document(&self, id: i32) -> Result<documents::Summary, AppError> {
+    async fn entry_document(&self, id: i32) -> Result<documents::Summary, Failure> {
         let document = self.kb.summary_of(id).await?;
         if document.is_file() {
             return Err(AppError::bad_request(
                 "This document is an uploaded file; replace the file instead.",
-            ));
+            )
+            .into());
         }
         Ok(document)
     }
@@ -113,198 +109,215 @@ impl KnowledgeService {
 #[async_trait]
 impl Knowledge for KnowledgeService {
     async fn library(&self) -> Result<Library, AppError> {
-        let db = &self.kb.db;
-        let list = documents::list(db).await.map_err(db_failed)?;
-        let limits = self.kb.limits().await.map_err(db_failed)?;
-        let mut categories: Vec<String> = list.iter().filter_map(|d| d.category.clone()).collect();
-        categories.sort_by_key(|c| c.to_lowercase());
-        categories.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        let mut tags: Vec<String> = list.iter().flat_map(|d| d.tag_list()).collect();
-        tags.sort_by_key(|t| t.to_lowercase());
-        tags.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        Ok(Library {
-            files: list.iter().filter(|d| d.is_file()).count() as u32,
-            max_files: limits.max_files as u32,
-            max_file_bytes: limits.max_file_bytes,
-            languages: business_languages(db)
-                .await
-                .map_err(db_failed)?
-                .into_iter()
-                .map(|l| l.name().to_owned())
-                .collect(),
-            categories,
-            tags,
-            documents: list.into_iter().map(document_view).collect(),
+        edge(async move {
+            let db = &self.kb.db;
+            let list = documents::list(db).await?;
+            let limits = self.kb.limits().await?;
+            let mut categories: Vec<String> =
+                list.iter().filter_map(|d| d.category.clone()).collect();
+            categories.sort_by_key(|c| c.to_lowercase());
+            categories.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            let mut tags: Vec<String> = list.iter().flat_map(|d| d.tag_list()).collect();
+            tags.sort_by_key(|t| t.to_lowercase());
+            tags.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            Ok(Library {
+                files: list.iter().filter(|d| d.is_file()).count() as u32,
+                max_files: limits.max_files as u32,
+                max_file_bytes: limits.max_file_bytes,
+                languages: business_languages(db)
+                    .await?
+                    .into_iter()
+                    .map(|l| l.name().to_owned())
+                    .collect(),
+                categories,
+                tags,
+                documents: list.into_iter().map(document_view).collect(),
+            })
         })
+        .await
     }
 
     async fn document(&self, id: i32) -> Result<DocumentDetail, AppError> {
-        let db = &self.kb.db;
-        let document = documents::by_id(db, id)
-            .await
-            .map_err(db_failed)?
-            .ok_or_else(|| AppError::not_found("There is no such document."))?;
-        let text = document.extracted_text.clone().unwrap_or_default();
-        let passages = chunks::of_document(db, id, Some(PREVIEW_PASSAGES))
-            .await
-            .map_err(db_failed)?;
-        let summary = self.kb.summary_of(id).await?;
-        Ok(DocumentDetail {
-            source_text: document.source_text,
-            text_preview: text.chars().take(PREVIEW_CHARS).collect(),
-            text_chars: text.chars().count() as u64,
-            passages: passages
-                .into_iter()
-                .map(|p| PassageView {
-                    id: p.id,
-                    position: p.position,
-                    heading_path: p.heading_path,
-                    content: p.content,
-                })
-                .collect(),
-            document: document_view(summary),
+        edge(async move {
+            let db = &self.kb.db;
+            let document = documents::by_id(db, id)
+                .await?
+                .ok_or_else(|| AppError::not_found("There is no such document."))?;
+            let text = document.extracted_text.clone().unwrap_or_default();
+            let passages = chunks::of_document(db, id, Some(PREVIEW_PASSAGES)).await?;
+            let summary = self.kb.summary_of(id).await?;
+            Ok(DocumentDetail {
+                source_text: document.source_text,
+                text_preview: text.chars().take(PREVIEW_CHARS).collect(),
+                text_chars: text.chars().count() as u64,
+                passages: passages
+                    .into_iter()
+                    .map(|p| PassageView {
+                        id: p.id,
+                        position: p.position,
+                        heading_path: p.heading_path,
+                        content: p.content,
+                    })
+                    .collect(),
+                document: document_view(summary),
+            })
         })
+        .await
     }
 
     async fn update_meta(&self, id: i32, meta: DocumentMeta) -> Result<DocumentView, AppError> {
-        let meta = validate::document_meta(&meta)?;
-        let current = self.kb.summary_of(id).await?;
-        let txn = db::write_txn(&self.kb.db).await.map_err(db_failed)?;
-        documents::update_meta(&txn, id, meta.title, meta.category, &meta.tags)
-            .await
-            .map_err(db_failed)?;
-        self.kb
-            .bus
-            .commit(txn, vec![updated(id, &current.status)])
-            .await
-            .map_err(db_failed)?;
-        self.reindex(id).await?;
-        Ok(document_view(self.kb.summary_of(id).await?))
+        edge(async move {
+            let meta = validate::document_meta(&meta)?;
+            let current = self.kb.summary_of(id).await?;
+            let txn = db::write_txn(&self.kb.db).await?;
+            documents::update_meta(&txn, id, meta.title, meta.category, &meta.tags).await?;
+            self.kb
+                .bus
+                .commit(txn, vec![updated(id, &current.status)])
+                .await?;
+            self.reindex(id).await?;
+            Ok(document_view(self.kb.summary_of(id).await?))
+        })
+        .await
     }
 
     async fn delete(&self, id: i32) -> Result<(), AppError> {
-        let current = self.kb.summary_of(id).await?;
-        let txn = db::write_txn(&self.kb.db).await.map_err(db_failed)?;
-        chunks::delete_for(&txn, id).await.map_err(db_failed)?;
-        documents::delete(&txn, id).await.map_err(db_failed)?;
-        self.kb
-            .bus
-            .commit(txn, vec![Change::DocumentDeleted { document_id: id }])
-            .await
-            .map_err(db_failed)?;
-        // The database no longer has it: an index failure here is repaired at the next start.
-        if let Err(e) = self.kb.index.apply(vec![IndexChange::Delete(id)]).await {
-            tracing::warn!(document = id, error = %e, "removing passages from the index failed");
-        }
-        if current.is_file() {
-            let _ = tokio::fs::remove_file(self.kb.file_path(&current.storage_key)).await;
-        }
-        Ok(())
+        edge(async move {
+            let current = self.kb.summary_of(id).await?;
+            let txn = db::write_txn(&self.kb.db).await?;
+            chunks::delete_for(&txn, id).await?;
+            documents::delete(&txn, id).await?;
+            self.kb
+                .bus
+                .commit(txn, vec![Change::DocumentDeleted { document_id: id }])
+                .await?;
+            // The database no longer has it: an index failure here is repaired at the next start.
+            if let Err(e) = self.kb.index.apply(vec![IndexChange::Delete(id)]).await {
+                tracing::warn!(document = id, error = %e, "removing passages from the index failed");
+            }
+            if current.is_file() {
+                let _ = tokio::fs::remove_file(self.kb.file_path(&current.storage_key)).await;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn create_entry(&self, entry: EntryInput) -> Result<DocumentView, AppError> {
-        let entry = validate::entry(&entry)?;
-        let txn = db::write_txn(&self.kb.db).await.map_err(db_failed)?;
-        let document = documents::insert(
-            &txn,
-            documents::NewDocument {
-                storage_key: format!("entry-{}", uuid::Uuid::new_v4().simple()),
-                title: entry.title,
-                original_name: None,
-                kind: entry.kind,
-                mime: None,
-                size_bytes: entry.body.len() as i64,
-                sha256: None,
-                source_text: Some(entry.body),
-                category: entry.category,
-                tags: entry.tags,
-            },
-        )
-        .await
-        .map_err(db_failed)?;
-        let stored = self
-            .kb
-            .start_processing(txn, document.id, document.version)
+        edge(async move {
+            let entry = validate::entry(&entry)?;
+            let txn = db::write_txn(&self.kb.db).await?;
+            let document = documents::insert(
+                &txn,
+                documents::NewDocument {
+                    storage_key: format!("entry-{}", uuid::Uuid::new_v4().simple()),
+                    title: entry.title,
+                    original_name: None,
+                    kind: entry.kind,
+                    mime: None,
+                    size_bytes: entry.body.len() as i64,
+                    sha256: None,
+                    source_text: Some(entry.body),
+                    category: entry.category,
+                    tags: entry.tags,
+                },
+            )
             .await?;
-        Ok(document_view(stored))
+            let stored = self
+                .kb
+                .start_processing(txn, document.id, document.version)
+                .await?;
+            Ok(document_view(stored))
+        })
+        .await
     }
 
     async fn update_entry(&self, id: i32, entry: EntryInput) -> Result<DocumentView, AppError> {
-        let entry = validate::entry(&entry)?;
-        let current = self.entry_document(id).await?;
-        if current.kind != entry.kind {
-            return Err(AppError::invalid(
-                "kind",
-                "An FAQ pair stays an FAQ pair and a note stays a note; create a new entry instead.",
-            ));
-        }
-        let txn = db::write_txn(&self.kb.db).await.map_err(db_failed)?;
-        let version = documents::replace_entry(
-            &txn,
-            &current,
-            entry.title,
-            entry.body,
-            entry.category,
-            &entry.tags,
-        )
+        edge(async move {
+            let entry = validate::entry(&entry)?;
+            let current = self.entry_document(id).await?;
+            if current.kind != entry.kind {
+                return Err(AppError::invalid(
+                    "kind",
+                    "An FAQ pair stays an FAQ pair and a note stays a note; create a new entry instead.",
+                ).into());
+            }
+            let txn = db::write_txn(&self.kb.db).await?;
+            let version = documents::replace_entry(
+                &txn,
+                &current,
+                entry.title,
+                entry.body,
+                entry.category,
+                &entry.tags,
+            )
+            .await?;
+            let stored = self.kb.start_processing(txn, id, version).await?;
+            Ok(document_view(stored))
+        })
         .await
-        .map_err(db_failed)?;
-        let stored = self.kb.start_processing(txn, id, version).await?;
-        Ok(document_view(stored))
     }
 
     async fn passages(&self, ids: Vec<i32>) -> Result<Vec<CitedPassage>, AppError> {
-        if ids.len() > MAX_CITED {
-            return Err(AppError::invalid(
-                "ids",
-                format!("Ask for at most {MAX_CITED} passages."),
-            ));
-        }
-        Ok(chunks::cited(&self.kb.db, &ids)
-            .await
-            .map_err(db_failed)?
-            .into_iter()
-            .map(|(chunk, document_title)| CitedPassage {
-                id: chunk.id,
-                document_id: chunk.document_id,
-                document_title,
-                heading_path: chunk.heading_path,
-                content: chunk.content,
-            })
-            .collect())
+        edge(async move {
+            if ids.len() > MAX_CITED {
+                return Err(AppError::invalid(
+                    "ids",
+                    format!("Ask for at most {MAX_CITED} passages."),
+                )
+                .into());
+            }
+            Ok(chunks::cited(&self.kb.db, &ids)
+                .await?
+                .into_iter()
+                .map(|(chunk, document_title)| CitedPassage {
+                    id: chunk.id,
+                    document_id: chunk.document_id,
+                    document_title,
+                    heading_path: chunk.heading_path,
+                    content: chunk.content,
+                })
+                .collect())
+        })
+        .await
     }
 
     async fn search(&self, query: KnowledgeQuery) -> Result<Vec<SearchHit>, AppError> {
-        if query.text.chars().count() > validate::MAX_QUERY_CHARS {
-            return Err(AppError::invalid(
-                "text",
-                format!(
-                    "Search for at most {} characters.",
-                    validate::MAX_QUERY_CHARS
-                ),
-            ));
-        }
-        let limit = match query.limit.unwrap_or(DEFAULT_HITS) {
-            n @ 1..=MAX_HITS => n as usize,
-            _ => {
+        edge(async move {
+            if query.text.chars().count() > validate::MAX_QUERY_CHARS {
                 return Err(AppError::invalid(
-                    "limit",
-                    format!("Ask for 1 to {MAX_HITS} results."),
-                ))
+                    "text",
+                    format!(
+                        "Search for at most {} characters.",
+                        validate::MAX_QUERY_CHARS
+                    ),
+                )
+                .into());
             }
-        };
-        let request = search::Request {
-            text: query.text,
-            category: query.category,
-            tag: query.tag,
-            limit,
-            languages: business_languages(&self.kb.db).await.map_err(db_failed)?,
-        };
-        let hits = self
-            .kb
-            .search(request)
-            .await
-            .map_err(|e| internal("search failed", e))?;
-        Ok(hits.into_iter().map(hit_view).collect())
+            let limit = match query.limit.unwrap_or(DEFAULT_HITS) {
+                n @ 1..=MAX_HITS => n as usize,
+                _ => {
+                    return Err(AppError::invalid(
+                        "limit",
+                        format!("Ask for 1 to {MAX_HITS} results."),
+                    )
+                    .into())
+                }
+            };
+            let request = search::Request {
+                text: query.text,
+                category: query.category,
+                tag: query.tag,
+                limit,
+                languages: business_languages(&self.kb.db).await?,
+            };
+            let hits = self
+                .kb
+                .search(request)
+                .await
+                .map_err(|e| internal("search failed", e))?;
+            Ok(hits.into_iter().map(hit_view).collect())
+        })
+        .await
     }
 }

@@ -22,7 +22,7 @@ use crate::config::is_api_version;
 use crate::crypto::key_file::{KeyOrigin, ServerKey};
 use crate::crypto::seal::Sealer;
 use crate::db::settings::{self, keys};
-use crate::error::internal;
+use crate::error::Failure;
 use crate::knowledge::upload_limits;
 use crate::realtime::Bus;
 use crate::whatsapp::client::{GraphClient, GraphError};
@@ -39,10 +39,6 @@ pub struct SettingsService {
     public_url: Option<Url>,
     /// The generated key file, when `SECRET_KEY` is not set (shown in Settings).
     secret_key_file: Option<String>,
-}
-
-fn db_failed(e: DbErr) -> AppError {
-    internal("reading or writing settings failed", e)
 }
 
 /// What [`reseal_saved_secrets`] found.
@@ -193,19 +189,15 @@ impl SettingsService {
     }
 
     /// Stores `values` (key, value; `None` removes) and tells every process.
-    async fn store(&self, values: Vec<(&str, Option<String>)>) -> Result<(), AppError> {
-        let txn = crate::db::write_txn(&self.db).await.map_err(db_failed)?;
+    async fn store(&self, values: Vec<(&str, Option<String>)>) -> Result<(), Failure> {
+        let txn = crate::db::write_txn(&self.db).await?;
         for (key, value) in values {
             match value {
                 Some(value) => settings::set(&txn, key, &value).await,
                 None => settings::remove(&txn, key).await,
-            }
-            .map_err(db_failed)?;
+            }?;
         }
-        self.bus
-            .commit(txn, vec![Change::SettingsChanged])
-            .await
-            .map_err(db_failed)?;
+        self.bus.commit(txn, vec![Change::SettingsChanged]).await?;
         self.reload().await;
         Ok(())
     }
@@ -220,39 +212,30 @@ impl SettingsService {
 
     /// A verify token is needed before Meta can verify the webhook: one is made up the first
     /// time Settings is opened without one (the owner copies it into Meta's dashboard).
-    async fn ensure_verify_token(&self) -> Result<(), AppError> {
+    async fn ensure_verify_token(&self) -> Result<(), Failure> {
         if self.credentials.current().verify_token.is_some() {
             return Ok(());
         }
         let token = format!("{:032x}", rand::thread_rng().gen::<u128>());
         // Two tabs at once: the first one's token stays.
         let _ = settings::insert_new(&self.db, wa::VERIFY_TOKEN, &token).await;
-        self.credentials
-            .reload(&self.db, &self.sealer)
-            .await
-            .map_err(db_failed)
+        Ok(self.credentials.reload(&self.db, &self.sealer).await?)
     }
 
-    async fn view(&self) -> Result<SettingsView, AppError> {
+    async fn view(&self) -> Result<SettingsView, Failure> {
         let db = &self.db;
-        let (max_file_mb, max_files) = upload_limits(db).await.map_err(db_failed)?;
+        let (max_file_mb, max_files) = upload_limits(db).await?;
         let current = self.credentials.current();
         let languages = settings::get(db, keys::BUSINESS_LANGUAGES)
-            .await
-            .map_err(db_failed)?
+            .await?
             .map(|raw| crate::db::parse_tags(&raw))
             .unwrap_or_default();
         Ok(SettingsView {
             business: BusinessProfile {
                 name: settings::get(db, keys::BUSINESS_NAME)
-                    .await
-                    .map_err(db_failed)?
+                    .await?
                     .unwrap_or_default(),
-                timezone: super::analytics::timezone(db)
-                    .await
-                    .map_err(db_failed)?
-                    .name()
-                    .to_owned(),
+                timezone: super::analytics::timezone(db).await?.name().to_owned(),
                 languages,
             },
             whatsapp: WhatsAppSettings {
@@ -274,7 +257,7 @@ impl SettingsService {
                 outbound_rate: outbound::stored_rate(db).await,
                 max_file_mb,
                 max_files,
-                retention_days: retention_days(db).await.map_err(db_failed)?,
+                retention_days: retention_days(db).await?,
             },
             secret_key_file: self.secret_key_file.clone(),
         })
@@ -351,7 +334,7 @@ fn token_like(field: &str, value: &str, min: usize, max: usize) -> Result<(), Ap
 impl Settings for SettingsService {
     async fn settings(&self) -> Result<SettingsView, AppError> {
         self.ensure_verify_token().await?;
-        self.view().await
+        Ok(self.view().await?)
     }
 
     async fn save_business(&self, profile: BusinessProfile) -> Result<SettingsView, AppError> {
@@ -392,7 +375,7 @@ impl Settings for SettingsService {
             ),
         ])
         .await?;
-        self.view().await
+        Ok(self.view().await?)
     }
 
     async fn save_whatsapp(&self, input: WhatsAppInput) -> Result<WhatsAppSaved, AppError> {
@@ -491,7 +474,7 @@ impl Settings for SettingsService {
             ),
         ])
         .await?;
-        self.view().await
+        Ok(self.view().await?)
     }
 
     async fn check_whatsapp(&self) -> Result<ConnectionCheck, AppError> {

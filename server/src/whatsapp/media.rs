@@ -152,11 +152,7 @@ impl MediaDownloads {
 
     /// The job.
     pub async fn run(&self, job: DownloadMedia, ctx: JobContext) -> Result<(), JobError> {
-        let db_failed = |e: DbErr| JobError::Retry(format!("database: {e}"));
-        let Some(message) = messages::by_id(&self.db, job.message_id)
-            .await
-            .map_err(db_failed)?
-        else {
+        let Some(message) = messages::by_id(&self.db, job.message_id).await? else {
             return Ok(()); // erased since
         };
         let Some(media_id) = message.media_id.clone() else {
@@ -166,9 +162,7 @@ impl MediaDownloads {
             return Ok(());
         }
         let (used_total, used_customer) =
-            messages::media_bytes_used(&self.db, message.conversation_id)
-                .await
-                .map_err(db_failed)?;
+            messages::media_bytes_used(&self.db, message.conversation_id).await?;
         let cap = Cap::tightest(&self.limits, used_total, used_customer);
         let fetched = match cap.check(Some(1)) {
             // Nothing left at all: not even Meta is asked.
@@ -228,7 +222,7 @@ impl MediaDownloads {
             self.bus.commit(txn, vec![change]).await
         }
         .await
-        .map_err(|e| JobError::Retry(format!("database: {e}")))
+        .map_err(JobError::from)
     }
 
     /// Downloads into `media/` and returns (relative path, mime type, size, hex sha256).

@@ -332,11 +332,7 @@ impl Outbound {
 
     /// The send job.
     pub async fn run(&self, job: SendMessage, _ctx: JobContext) -> Result<(), JobError> {
-        let db_failed = |e: DbErr| JobError::Retry(format!("database: {e}"));
-        let Some(message) = messages::by_id(&self.db, job.message_id)
-            .await
-            .map_err(db_failed)?
-        else {
+        let Some(message) = messages::by_id(&self.db, job.message_id).await? else {
             return Err(JobError::Permanent("the message no longer exists".into()));
         };
         match message.status.as_str() {
@@ -359,9 +355,7 @@ impl Outbound {
             }
         };
         let Some((conversation, customer)) =
-            conversations::with_customer(&self.db, message.conversation_id)
-                .await
-                .map_err(db_failed)?
+            conversations::with_customer(&self.db, message.conversation_id).await?
         else {
             return Err(JobError::Permanent(
                 "the conversation no longer exists".into(),
@@ -391,10 +385,7 @@ impl Outbound {
                 .await;
         }
         self.limiter.acquire().await;
-        if !messages::transition(&self.db, message.id, "queued", "sending")
-            .await
-            .map_err(db_failed)?
-        {
+        if !messages::transition(&self.db, message.id, "queued", "sending").await? {
             return Ok(()); // another worker took it
         }
         let outgoing = Outgoing {
@@ -459,9 +450,7 @@ impl Outbound {
     ) -> Result<(), JobError> {
         match e.class() {
             ErrorClass::Retry { after } => {
-                messages::transition(&self.db, message.id, "sending", "queued")
-                    .await
-                    .map_err(|db| JobError::Retry(format!("database: {db}")))?;
+                messages::transition(&self.db, message.id, "sending", "queued").await?;
                 Err(match after {
                     Some(after) => JobError::RetryAfter(e.to_string(), after),
                     None => JobError::Retry(e.to_string()),
@@ -527,7 +516,7 @@ impl Outbound {
             self.bus.commit(txn, vec![change]).await
         }
         .await
-        .map_err(|e| JobError::Retry(format!("database: {e}")))
+        .map_err(JobError::from)
     }
 }
 
