@@ -9,6 +9,7 @@ mod m20261126_000003_ai_engine;
 mod m20261126_000004_analytics;
 mod m20261203_000001_two_factor;
 mod m20261204_000001_retrieval;
+mod m20261204_000002_job_request_id;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_analytics::Migration),
             Box::new(m20261203_000001_two_factor::Migration),
             Box::new(m20261204_000001_retrieval::Migration),
+            Box::new(m20261204_000002_job_request_id::Migration),
         ]
     }
 }

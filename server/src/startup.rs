@@ -39,7 +39,7 @@ use crate::http::limits::{limit_api_body, limit_webhook_body};
 use crate::http::media_file::{self, MediaFiles};
 use crate::http::owner_guard::{guard, Guard};
 use crate::http::security_headers::{self, SecurityHeaders};
-use crate::http::{analytics_export, export, knowledge_files};
+use crate::http::{analytics_export, export, knowledge_files, request_id};
 use crate::jobs::kinds::{DownloadMedia, EmbedPassages, ExtractDocument, Reply, SendMessage};
 use crate::jobs::{Queue, Worker};
 use crate::knowledge::index::Opened;
@@ -464,6 +464,9 @@ impl Application {
                 security_headers::add,
             ))
             .layer(CompressionLayer::new())
+            // Outermost: every answer, refusals included, is in a span with its request id.
+            .layer(request_id::layer())
+            .layer(from_fn(request_id::assign))
             .with_state(state);
 
         Ok(Self {

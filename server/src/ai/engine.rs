@@ -569,6 +569,11 @@ impl Engine {
     }
 
     /// The reply job.
+    #[tracing::instrument(
+        name = "reply",
+        skip_all,
+        fields(conversation_id = job.conversation_id, message_id = job.message_id)
+    )]
     pub async fn run(&self, job: Reply, _ctx: JobContext) -> Result<(), JobError> {
         self.reply(job).await.map_err(|e| match e {
             ReplyError::Defer(d) => JobError::Defer(d),

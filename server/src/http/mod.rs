@@ -12,5 +12,6 @@ pub mod knowledge_files;
 pub mod limits;
 pub mod media_file;
 pub mod owner_guard;
+pub mod request_id;
 pub mod security_headers;
 pub mod stored_file;

@@ -44,6 +44,8 @@ pub struct Claimed {
     /// This attempt's number, from 1.
     pub attempt: i32,
     pub max_attempts: i32,
+    /// The request that enqueued the job (see `telemetry`).
+    pub request_id: Option<String>,
 }
 
 #[derive(Clone)]
@@ -127,6 +129,7 @@ impl Queue {
             locked_until: Set(None),
             last_error: Set(None),
             dedupe_key: Set(options.dedupe_key),
+            request_id: Set(crate::telemetry::request_id()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -198,6 +201,7 @@ impl Queue {
             payload: row.payload,
             attempt: row.attempts,
             max_attempts: row.max_attempts,
+            request_id: row.request_id,
         }))
     }
 

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use super::{Claimed, Job, JobError, Queue, Retry};
+use crate::telemetry;
 
 /// What a handler knows about the run it is in.
 #[derive(Debug, Clone, Copy)]
@@ -107,7 +109,23 @@ impl Worker {
             id: job.id,
             attempt: job.attempt,
         };
-        let mut task = tokio::spawn(handler(job.payload.clone(), ctx));
+        // The job's span carries its id, kind and the request that enqueued it; jobs it
+        // enqueues keep that request id.
+        let span = tracing::info_span!(
+            "job",
+            job = job.id,
+            kind = %job.kind,
+            attempt = job.attempt,
+            request_id = tracing::field::Empty,
+        );
+        let work = handler(job.payload.clone(), ctx);
+        let mut task = match job.request_id.clone() {
+            Some(id) => {
+                span.record("request_id", id.as_str());
+                tokio::spawn(telemetry::with_request_id(id, work).instrument(span.clone()))
+            }
+            None => tokio::spawn(work.instrument(span.clone())),
+        };
         // The heartbeat: the claim is renewed well before its lease runs out, for as long as
         // the handler runs.
         let beat = (self.queue.config().lease / 3).max(std::time::Duration::from_millis(10));
@@ -122,19 +140,26 @@ impl Worker {
                 },
             }
         };
-        let written = match outcome {
-            Ok(Ok(())) => self.queue.complete(&job, me).await,
-            Ok(Err(JobError::Retry(e))) => self.queue.fail(&job, me, &e, Retry::Backoff).await,
-            Ok(Err(JobError::RetryAfter(e, after))) => {
-                self.queue.fail(&job, me, &e, Retry::After(after)).await
+        // A failure is logged by the queue, in the job's span.
+        let written = async {
+            match outcome {
+                Ok(Ok(())) => self.queue.complete(&job, me).await,
+                Ok(Err(JobError::Retry(e))) => self.queue.fail(&job, me, &e, Retry::Backoff).await,
+                Ok(Err(JobError::RetryAfter(e, after))) => {
+                    self.queue.fail(&job, me, &e, Retry::After(after)).await
+                }
+                Ok(Err(JobError::Permanent(e))) => {
+                    self.queue.fail(&job, me, &e, Retry::Never).await
+                }
+                Ok(Err(JobError::Defer(delay))) => self.queue.defer(&job, me, delay).await,
+                Err(panic) => {
+                    let error = format!("handler panicked: {panic}");
+                    self.queue.fail(&job, me, &error, Retry::Backoff).await
+                }
             }
-            Ok(Err(JobError::Permanent(e))) => self.queue.fail(&job, me, &e, Retry::Never).await,
-            Ok(Err(JobError::Defer(delay))) => self.queue.defer(&job, me, delay).await,
-            Err(panic) => {
-                let error = format!("handler panicked: {panic}");
-                self.queue.fail(&job, me, &error, Retry::Backoff).await
-            }
-        };
+        }
+        .instrument(span)
+        .await;
         match written {
             Ok(true) => {}
             Ok(false) => tracing::warn!(

@@ -273,6 +273,7 @@ impl AccountsService {
 
 #[async_trait]
 impl Accounts for AccountsService {
+    #[tracing::instrument(name = "accounts.auth_state", skip_all)]
     async fn auth_state(&self, owner: Option<OwnerId>) -> Result<AuthState, AppError> {
         edge(async move {
             let needs_setup = !self.owner_exists().await?;
@@ -290,6 +291,7 @@ impl Accounts for AccountsService {
         .await
     }
 
+    #[tracing::instrument(name = "accounts.setup", skip_all)]
     async fn setup(&self, input: SetupInput) -> Result<OwnerView, AppError> {
         let business_name = validate::business_name(&input.business_name)?;
         let email = validate::email(&input.email)?;
@@ -305,6 +307,7 @@ impl Accounts for AccountsService {
             .await?)
     }
 
+    #[tracing::instrument(name = "accounts.login", skip_all)]
     async fn login(
         &self,
         email: &str,
@@ -385,6 +388,7 @@ impl Accounts for AccountsService {
         .await
     }
 
+    #[tracing::instrument(name = "accounts.two_factor_setup", skip_all)]
     async fn two_factor_setup(&self, owner: OwnerId) -> Result<TwoFactorSetup, AppError> {
         let row = self.owner_row(owner).await?;
         if row.totp_secret.is_some() {
@@ -402,6 +406,7 @@ impl Accounts for AccountsService {
         })
     }
 
+    #[tracing::instrument(name = "accounts.enable_two_factor", skip_all)]
     async fn enable_two_factor(
         &self,
         owner: OwnerId,
@@ -439,6 +444,7 @@ impl Accounts for AccountsService {
         .await
     }
 
+    #[tracing::instrument(name = "accounts.disable_two_factor", skip_all)]
     async fn disable_two_factor(&self, owner: OwnerId, password: &str) -> Result<(), AppError> {
         edge(async move {
             let row = self.owner_row(owner).await?;
@@ -450,6 +456,7 @@ impl Accounts for AccountsService {
         .await
     }
 
+    #[tracing::instrument(name = "accounts.change_password", skip_all)]
     async fn change_password(
         &self,
         owner: OwnerId,

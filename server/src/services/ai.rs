@@ -157,6 +157,7 @@ impl AiService {
 
 #[async_trait]
 impl Prompts for AiService {
+    #[tracing::instrument(name = "prompts.templates", skip_all)]
     async fn templates(&self) -> Result<Vec<PromptTemplateView>, AppError> {
         edge(async move {
             Ok(prompt_templates::all(&self.db)
@@ -168,6 +169,7 @@ impl Prompts for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "prompts.create", skip_all)]
     async fn create(&self, input: TemplateInput) -> Result<PromptTemplateView, AppError> {
         edge(async move {
             let t = validate::template(&input)?;
@@ -184,6 +186,7 @@ impl Prompts for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "prompts.update", skip_all)]
     async fn update(&self, id: i32, input: TemplateInput) -> Result<PromptTemplateView, AppError> {
         edge(async move {
             let t = validate::template(&input)?;
@@ -207,6 +210,7 @@ impl Prompts for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "prompts.duplicate", skip_all)]
     async fn duplicate(&self, id: i32) -> Result<PromptTemplateView, AppError> {
         edge(async move {
             let source = self.template(id).await?;
@@ -227,6 +231,7 @@ impl Prompts for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "prompts.delete", skip_all)]
     async fn delete(&self, id: i32) -> Result<(), AppError> {
         edge(async move {
             let t = self.template(id).await?;
@@ -245,6 +250,7 @@ impl Prompts for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "prompts.activate", skip_all)]
     async fn activate(&self, id: i32) -> Result<(), AppError> {
         edge(async move {
             let txn = crate::db::write_txn(&self.db).await?;
@@ -257,6 +263,7 @@ impl Prompts for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "prompts.preview", skip_all)]
     async fn preview(&self, body: String) -> Result<String, AppError> {
         validate::template_body(&body)?;
         Ok(render(
@@ -265,6 +272,7 @@ impl Prompts for AiService {
         ))
     }
 
+    #[tracing::instrument(name = "prompts.try_it", skip_all)]
     async fn try_it(&self, input: TryInput) -> Result<TryResult, AppError> {
         edge(async move {
             let question = validate::question(&input.question)?;
@@ -324,10 +332,12 @@ impl Prompts for AiService {
 
 #[async_trait]
 impl Assistant for AiService {
+    #[tracing::instrument(name = "assistant.settings", skip_all)]
     async fn settings(&self) -> Result<AiSettings, AppError> {
         Ok(self.view_settings().await?)
     }
 
+    #[tracing::instrument(name = "assistant.save_chain", skip_all)]
     async fn save_chain(&self, chain: Vec<ProviderInput>) -> Result<AiSettings, AppError> {
         edge(async move {
             if chain.len() > validate::MAX_CHAIN {
@@ -369,6 +379,7 @@ impl Assistant for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "assistant.save_behaviour", skip_all)]
     async fn save_behaviour(&self, behaviour: AiBehaviour) -> Result<AiSettings, AppError> {
         edge(async move {
             let behaviour = validate::behaviour(&behaviour)?;
@@ -379,6 +390,7 @@ impl Assistant for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "assistant.save_prices", skip_all)]
     async fn save_prices(&self, prices: Vec<ModelPrice>) -> Result<AiSettings, AppError> {
         edge(async move {
             let prices = validate::prices(&prices)?;
@@ -388,6 +400,7 @@ impl Assistant for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "assistant.models", skip_all)]
     async fn models(&self, provider: ProviderInput) -> Result<Vec<String>, AppError> {
         let link = self.link_for(provider, "list its models").await?;
         self.engine.providers().models(&link).await.map_err(|e| {
@@ -397,6 +410,7 @@ impl Assistant for AiService {
         })
     }
 
+    #[tracing::instrument(name = "assistant.test_provider", skip_all)]
     async fn test_provider(&self, provider: ProviderInput) -> Result<ProviderCheck, AppError> {
         let link = self.link_for(provider, "test it").await?;
         let model = link.model.clone();
@@ -432,6 +446,7 @@ impl Assistant for AiService {
         })
     }
 
+    #[tracing::instrument(name = "assistant.usage", skip_all)]
     async fn usage(&self, days: u32) -> Result<Vec<UsageRow>, AppError> {
         edge(async move {
             if !(1..=MAX_USAGE_DAYS).contains(&days) {
@@ -473,10 +488,12 @@ impl Assistant for AiService {
 
 #[async_trait]
 impl Simulator for AiService {
+    #[tracing::instrument(name = "simulator.state", skip_all)]
     async fn state(&self) -> Result<SimulatorState, AppError> {
         Ok(self.simulator_state().await?)
     }
 
+    #[tracing::instrument(name = "simulator.send", skip_all)]
     async fn send(&self, text: String) -> Result<SimulatorState, AppError> {
         edge(async move {
             let text = text.trim();
@@ -496,6 +513,7 @@ impl Simulator for AiService {
         .await
     }
 
+    #[tracing::instrument(name = "simulator.clear", skip_all)]
     async fn clear(&self) -> Result<(), AppError> {
         edge(async move {
             let txn = self.db.begin().await?;

@@ -22,12 +22,14 @@ impl AuditService {
 
 #[async_trait]
 impl Audit for AuditService {
+    #[tracing::instrument(name = "audit.record", skip_all)]
     async fn record(&self, owner: Option<OwnerId>, ip: &str, action: &'static str, detail: String) {
         if let Err(e) = audit::record(&self.db, owner, action, &detail, ip).await {
             tracing::error!(error = %e, action, "the audit log could not record an action");
         }
     }
 
+    #[tracing::instrument(name = "audit.entries", skip_all)]
     async fn entries(&self, before: Option<i32>) -> Result<Page<AuditEntry>, AppError> {
         // One more than a page tells whether another page follows.
         let mut rows = audit::page(&self.db, before, AUDIT_PAGE + 1)

@@ -290,6 +290,7 @@ impl InboxService {
 
 #[async_trait]
 impl Inbox for InboxService {
+    #[tracing::instrument(name = "inbox.conversations", skip_all)]
     async fn conversations(
         &self,
         query: ConversationQuery,
@@ -354,6 +355,7 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.thread", skip_all, fields(conversation_id = conversation_id))]
     async fn thread(
         &self,
         conversation_id: i32,
@@ -391,6 +393,7 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.send_text", skip_all, fields(conversation_id = conversation_id))]
     async fn send_text(
         &self,
         conversation_id: i32,
@@ -420,6 +423,7 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.send_template", skip_all, fields(conversation_id = conversation_id))]
     async fn send_template(
         &self,
         conversation_id: i32,
@@ -441,6 +445,7 @@ impl Inbox for InboxService {
         Ok(self.message_view(id).await?)
     }
 
+    #[tracing::instrument(name = "inbox.retry", skip_all)]
     async fn retry(&self, message_id: i32) -> Result<MessageView, AppError> {
         edge(async move {
             let message = messages::by_id(&self.db, message_id)
@@ -458,10 +463,12 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.summary", skip_all, fields(conversation_id = conversation_id))]
     async fn summary(&self, conversation_id: i32) -> Result<ConversationSummary, AppError> {
         Ok(self.summary_of(conversation_id).await?)
     }
 
+    #[tracing::instrument(name = "inbox.set_priority", skip_all, fields(conversation_id = conversation_id))]
     async fn set_priority(&self, conversation_id: i32, priority: bool) -> Result<(), AppError> {
         Ok(self
             .change(conversation_id, move |txn| {
@@ -470,6 +477,7 @@ impl Inbox for InboxService {
             .await?)
     }
 
+    #[tracing::instrument(name = "inbox.bulk", skip_all)]
     async fn bulk(&self, conversation_ids: Vec<i32>, action: BulkAction) -> Result<u32, AppError> {
         edge(async move {
             let ids = validate::selection(&conversation_ids)?;
@@ -506,6 +514,7 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.customer", skip_all, fields(conversation_id = conversation_id))]
     async fn customer(&self, conversation_id: i32) -> Result<CustomerProfile, AppError> {
         edge(async move {
             let (row, customer) = self.conversation(conversation_id).await?;
@@ -532,6 +541,7 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.update_customer", skip_all, fields(conversation_id = conversation_id))]
     async fn update_customer(
         &self,
         conversation_id: i32,
@@ -555,6 +565,7 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.erase_customer", skip_all, fields(conversation_id = conversation_id))]
     async fn erase_customer(&self, conversation_id: i32) -> Result<(), AppError> {
         edge(async move {
             let (_, customer) = self.conversation(conversation_id).await?;
@@ -578,6 +589,7 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.wa_templates", skip_all)]
     async fn wa_templates(&self) -> Result<Vec<WaTemplate>, AppError> {
         edge(async move {
             let stored = settings::get(&self.db, settings::keys::WA_TEMPLATES).await?;
@@ -588,6 +600,7 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.save_wa_templates", skip_all)]
     async fn save_wa_templates(&self, list: Vec<WaTemplate>) -> Result<Vec<WaTemplate>, AppError> {
         edge(async move {
             let list = validate::wa_templates(&list)?;
@@ -599,6 +612,7 @@ impl Inbox for InboxService {
         .await
     }
 
+    #[tracing::instrument(name = "inbox.set_ai", skip_all, fields(conversation_id = conversation_id))]
     async fn set_ai(&self, conversation_id: i32, enabled: bool) -> Result<(), AppError> {
         Ok(self
             .change(conversation_id, move |txn| {
@@ -607,6 +621,7 @@ impl Inbox for InboxService {
             .await?)
     }
 
+    #[tracing::instrument(name = "inbox.mark_read", skip_all, fields(conversation_id = conversation_id))]
     async fn mark_read(&self, conversation_id: i32) -> Result<(), AppError> {
         Ok(self
             .change(conversation_id, |txn| {
@@ -615,6 +630,7 @@ impl Inbox for InboxService {
             .await?)
     }
 
+    #[tracing::instrument(name = "inbox.set_status", skip_all, fields(conversation_id = conversation_id))]
     async fn set_status(&self, conversation_id: i32, status: String) -> Result<(), AppError> {
         if !CONVERSATION_STATUSES.contains(&status.as_str()) {
             return Err(AppError::invalid(

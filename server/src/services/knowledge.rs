@@ -108,6 +108,7 @@ impl KnowledgeService {
 
 #[async_trait]
 impl Knowledge for KnowledgeService {
+    #[tracing::instrument(name = "knowledge.library", skip_all)]
     async fn library(&self) -> Result<Library, AppError> {
         edge(async move {
             let db = &self.kb.db;
@@ -137,6 +138,7 @@ impl Knowledge for KnowledgeService {
         .await
     }
 
+    #[tracing::instrument(name = "knowledge.document", skip_all)]
     async fn document(&self, id: i32) -> Result<DocumentDetail, AppError> {
         edge(async move {
             let db = &self.kb.db;
@@ -165,6 +167,7 @@ impl Knowledge for KnowledgeService {
         .await
     }
 
+    #[tracing::instrument(name = "knowledge.update_meta", skip_all)]
     async fn update_meta(&self, id: i32, meta: DocumentMeta) -> Result<DocumentView, AppError> {
         edge(async move {
             let meta = validate::document_meta(&meta)?;
@@ -181,6 +184,7 @@ impl Knowledge for KnowledgeService {
         .await
     }
 
+    #[tracing::instrument(name = "knowledge.delete", skip_all)]
     async fn delete(&self, id: i32) -> Result<(), AppError> {
         edge(async move {
             let current = self.kb.summary_of(id).await?;
@@ -203,6 +207,7 @@ impl Knowledge for KnowledgeService {
         .await
     }
 
+    #[tracing::instrument(name = "knowledge.create_entry", skip_all)]
     async fn create_entry(&self, entry: EntryInput) -> Result<DocumentView, AppError> {
         edge(async move {
             let entry = validate::entry(&entry)?;
@@ -232,6 +237,7 @@ impl Knowledge for KnowledgeService {
         .await
     }
 
+    #[tracing::instrument(name = "knowledge.update_entry", skip_all)]
     async fn update_entry(&self, id: i32, entry: EntryInput) -> Result<DocumentView, AppError> {
         edge(async move {
             let entry = validate::entry(&entry)?;
@@ -258,6 +264,7 @@ impl Knowledge for KnowledgeService {
         .await
     }
 
+    #[tracing::instrument(name = "knowledge.passages", skip_all)]
     async fn passages(&self, ids: Vec<i32>) -> Result<Vec<CitedPassage>, AppError> {
         edge(async move {
             if ids.len() > MAX_CITED {
@@ -282,6 +289,7 @@ impl Knowledge for KnowledgeService {
         .await
     }
 
+    #[tracing::instrument(name = "knowledge.search", skip_all)]
     async fn search(&self, query: KnowledgeQuery) -> Result<Vec<SearchHit>, AppError> {
         edge(async move {
             if query.text.chars().count() > validate::MAX_QUERY_CHARS {

@@ -332,11 +332,13 @@ fn token_like(field: &str, value: &str, min: usize, max: usize) -> Result<(), Ap
 
 #[async_trait]
 impl Settings for SettingsService {
+    #[tracing::instrument(name = "settings.settings", skip_all)]
     async fn settings(&self) -> Result<SettingsView, AppError> {
         self.ensure_verify_token().await?;
         Ok(self.view().await?)
     }
 
+    #[tracing::instrument(name = "settings.save_business", skip_all)]
     async fn save_business(&self, profile: BusinessProfile) -> Result<SettingsView, AppError> {
         let name = validate::business_name(&profile.name)?;
         let timezone = profile.timezone.trim();
@@ -378,6 +380,7 @@ impl Settings for SettingsService {
         Ok(self.view().await?)
     }
 
+    #[tracing::instrument(name = "settings.save_whatsapp", skip_all)]
     async fn save_whatsapp(&self, input: WhatsAppInput) -> Result<WhatsAppSaved, AppError> {
         let fields = [
             (
@@ -431,6 +434,7 @@ impl Settings for SettingsService {
         })
     }
 
+    #[tracing::instrument(name = "settings.save_general", skip_all)]
     async fn save_general(&self, general: GeneralSettings) -> Result<SettingsView, AppError> {
         in_range(
             "outbound_rate",
@@ -477,6 +481,7 @@ impl Settings for SettingsService {
         Ok(self.view().await?)
     }
 
+    #[tracing::instrument(name = "settings.check_whatsapp", skip_all)]
     async fn check_whatsapp(&self) -> Result<ConnectionCheck, AppError> {
         let current = self.credentials.current();
         let missing = match (&current.phone_number_id, &current.access_token) {

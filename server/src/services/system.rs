@@ -43,6 +43,7 @@ impl SystemService {
 
 #[async_trait]
 impl System for SystemService {
+    #[tracing::instrument(name = "system.health", skip_all)]
     async fn health(&self) -> Health {
         let db_ok = db::ping(&self.db).await;
         Health {
@@ -54,6 +55,7 @@ impl System for SystemService {
         }
     }
 
+    #[tracing::instrument(name = "system.overview", skip_all)]
     async fn overview(&self) -> Result<Overview, AppError> {
         let health = self.health().await;
         let business_name = settings::get(&self.db, keys::BUSINESS_NAME)

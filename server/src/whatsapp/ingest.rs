@@ -109,6 +109,12 @@ pub async fn ingest(
         };
         match messages::insert_inbound(&txn, conversation.id, message, reply_to_id).await? {
             Some(message_id) => {
+                tracing::info!(
+                    conversation_id = conversation.id,
+                    message_id,
+                    kind = %message.kind,
+                    "message received"
+                );
                 let sent_at = message.sent_at.unwrap_or(now).min(now);
                 conversations::record_inbound(&txn, conversation.id, sent_at, &message.body)
                     .await?;

@@ -255,6 +255,12 @@ impl Outbound {
         )
         .await?;
         conversations::record_outbound(txn, conversation_id, message.created_at, &body).await?;
+        tracing::info!(
+            conversation_id,
+            message_id = message.id,
+            sender,
+            "reply queued"
+        );
         if sender == "agent" {
             conversations::answered_all(txn, conversation_id).await?;
         }
@@ -331,10 +337,16 @@ impl Outbound {
     }
 
     /// The send job.
+    #[tracing::instrument(
+        name = "send",
+        skip_all,
+        fields(message_id = job.message_id, conversation_id = tracing::field::Empty)
+    )]
     pub async fn run(&self, job: SendMessage, _ctx: JobContext) -> Result<(), JobError> {
         let Some(message) = messages::by_id(&self.db, job.message_id).await? else {
             return Err(JobError::Permanent("the message no longer exists".into()));
         };
+        tracing::Span::current().record("conversation_id", message.conversation_id);
         match message.status.as_str() {
             "queued" => {}
             "sending" => return self.interrupted(&message).await,
@@ -410,6 +422,7 @@ impl Outbound {
         message_id: i32,
         wamid: &str,
     ) -> Result<(), JobError> {
+        tracing::info!(conversation_id, message_id, wamid, "message sent");
         let stored = async {
             let txn = self.db.begin().await?;
             messages::mark_sent(&txn, message_id, wamid).await?;

@@ -27,5 +27,6 @@ mod media;
 mod outbound;
 mod prompts;
 mod push;
+mod request_log;
 mod settings;
 mod webhook;

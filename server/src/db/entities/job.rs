@@ -17,6 +17,8 @@ pub struct Model {
     pub last_error: Option<String>,
     #[sea_orm(unique)]
     pub dedupe_key: Option<String>,
+    /// The request (or job) that enqueued this one, for following it in the log.
+    pub request_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

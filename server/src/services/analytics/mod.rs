@@ -49,6 +49,7 @@ impl AnalyticsService {
 
 #[async_trait]
 impl Analytics for AnalyticsService {
+    #[tracing::instrument(name = "analytics.report", skip_all)]
     async fn report(&self, query: AnalyticsQuery) -> Result<AnalyticsReport, AppError> {
         let tz = timezone(&self.db)
             .await
