@@ -29,6 +29,10 @@ pub enum Failure {
 
 /// Every error converts: an `AppError` is a refusal, anything else an internal cause. (Like
 /// `anyhow::Error`, `Failure` is not itself an `Error`, which is what lets this impl exist.)
+///
+/// The price of `?` working on everything: an error the owner could act on (a `SendError`
+/// saying the 24-hour window closed) must be turned into its `AppError` before `?`, or it is
+/// answered as an internal failure. Services do so with a named function (`refusal`).
 impl<E: Error + Send + Sync + 'static> From<E> for Failure {
     fn from(err: E) -> Self {
         let boxed: Box<dyn Error + Send + Sync> = Box::new(err);
@@ -43,7 +47,8 @@ impl From<Failure> for AppError {
     fn from(failure: Failure) -> Self {
         match failure {
             Failure::Refused(refusal) => refusal,
-            Failure::Internal(cause) => internal("request failed", cause),
+            // The port method's span (see `services`) says which operation failed.
+            Failure::Internal(cause) => internal("internal failure", cause),
         }
     }
 }

@@ -7,7 +7,10 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{
+    DefaultOnBodyChunk, DefaultOnEos, DefaultOnFailure, DefaultOnRequest, DefaultOnResponse,
+    TraceLayer,
+};
 use tracing::{Level, Span};
 
 use crate::telemetry;
@@ -27,13 +30,18 @@ fn acceptable(value: &HeaderValue) -> Option<String> {
     .then(|| text.to_owned())
 }
 
+/// The header a proxy's own id is moved to, for the span.
+const UPSTREAM: HeaderName = HeaderName::from_static("x-upstream-request-id");
+
 /// Gives the request its id (before `layer`'s span reads it) and answers with it.
 pub async fn assign(mut req: Request, next: Next) -> Response {
-    let id = req
-        .headers()
-        .get(&HEADER)
-        .and_then(acceptable)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let upstream = req.headers_mut().remove(&HEADER);
+    if let Some(upstream) = upstream.as_ref().and_then(acceptable) {
+        if let Ok(value) = HeaderValue::from_str(&upstream) {
+            req.headers_mut().insert(UPSTREAM, value);
+        }
+    }
+    let id = uuid::Uuid::new_v4().simple().to_string();
     let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     req.headers_mut().insert(HEADER, value.clone());
     let mut response = telemetry::with_request_id(id, next.run(req)).await;
@@ -41,18 +49,33 @@ pub async fn assign(mut req: Request, next: Next) -> Response {
     response
 }
 
+/// The request's trace layer, as `layer` configures it.
+pub type RequestTrace = TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    fn(&Request) -> Span,
+    DefaultOnRequest,
+    DefaultOnResponse,
+    DefaultOnBodyChunk,
+    DefaultOnEos,
+    DefaultOnFailure,
+>;
+
 /// The request's span: its id, method and path (never the query, which may hold a token).
-/// Each answer is logged at debug level, server errors at error level.
-pub fn layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request) -> Span> {
+/// Each answer is logged at debug level, server errors too: their causes are logged where
+/// they happen (a database that is down would otherwise add an error per health probe).
+pub fn layer() -> RequestTrace {
     fn span(req: &Request) -> Span {
-        let id = req
-            .headers()
-            .get(&HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let header = |name: &HeaderName| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
         tracing::info_span!(
             "request",
-            request_id = %id,
+            request_id = %header(&HEADER),
+            upstream_id = %header(&UPSTREAM),
             method = %req.method(),
             path = %req.uri().path(),
         )
@@ -60,6 +83,7 @@ pub fn layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Reque
     TraceLayer::new_for_http()
         .make_span_with(span as fn(&Request) -> Span)
         .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+        .on_failure(DefaultOnFailure::new().level(Level::DEBUG))
 }
 
 #[cfg(test)]

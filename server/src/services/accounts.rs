@@ -101,6 +101,7 @@ impl AccountsService {
 
     /// The Railway template path: `ADMIN_EMAIL` / `ADMIN_PASSWORD` create the owner at boot when
     /// none exists. Returns whether an owner was created.
+    #[tracing::instrument(name = "accounts.bootstrap", skip_all)]
     pub async fn bootstrap(&self, admin: &AdminBootstrap) -> Result<bool, AppError> {
         edge(async move {
             if self.owner_exists().await? {
@@ -121,6 +122,7 @@ impl AccountsService {
 
     /// While no owner exists: the setup token, made on first use and the same for every process
     /// and restart until setup is done. `None` once an owner exists.
+    #[tracing::instrument(name = "accounts.open_setup_token", skip_all)]
     pub async fn open_setup_token(&self) -> Result<Option<String>, AppError> {
         edge(async move {
             if self.owner_exists().await? {
@@ -249,6 +251,7 @@ impl AccountsService {
 
     /// `replydesk reset-password`: sets a new password, turns two-step sign-in off, and ends
     /// every session of the owner.
+    #[tracing::instrument(name = "accounts.reset_password", skip_all)]
     pub async fn reset_password(&self, email: &str, new: SecretString) -> Result<(), AppError> {
         edge(async move {
             use secrecy::ExposeSecret;

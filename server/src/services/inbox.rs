@@ -245,6 +245,7 @@ impl InboxService {
     }
 
     /// Everything a conversation holds, for an export.
+    #[tracing::instrument(name = "inbox.export", skip_all, fields(conversation_id = conversation_id))]
     pub async fn export(&self, conversation_id: i32) -> Result<Export, Failure> {
         let conversation = self.summary_of(conversation_id).await?;
         let customer = self.customer(conversation_id).await?;

@@ -259,7 +259,7 @@ impl Outbound {
             conversation_id,
             message_id = message.id,
             sender,
-            "reply queued"
+            "message queued"
         );
         if sender == "agent" {
             conversations::answered_all(txn, conversation_id).await?;

@@ -243,7 +243,7 @@ fn is_root() -> bool {
     rustix::process::getuid().is_root()
 }
 
-/// A directory anyone may enter (temp dirs are 0700), with the binary and the entrypoint copied
+/// A directory anyone may enter (temp dirs are 0700), with the binary and the entrypoint linked
 /// in: the unprivileged user must be able to run them wherever this checkout lives.
 struct Sandbox {
     dir: tempfile::TempDir,
@@ -263,7 +263,11 @@ impl Sandbox {
                 "docker-entrypoint.sh",
             ),
         ] {
-            fs::copy(&from, bin.join(to)).expect("copy");
+            // A hard link, not a copy: a file just written is "busy" to exec while any other
+            // test's fork still holds the write descriptor (tests share this process).
+            if fs::hard_link(&from, bin.join(to)).is_err() {
+                fs::copy(&from, bin.join(to)).expect("copy");
+            }
             fs::set_permissions(bin.join(to), fs::Permissions::from_mode(0o755)).expect("chmod");
         }
         Self { dir }

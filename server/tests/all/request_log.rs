@@ -40,13 +40,23 @@ fn lines<'a>(log: &'a [Value], message: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The server process, stopped however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_message_is_followed_from_the_webhook_to_the_send() {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(Engine::Sqlite).await;
     let port = free_port();
     let log_path = db.data_dir.path().join("server.log");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_replydesk"))
+    let server = Command::new(env!("CARGO_BIN_EXE_replydesk"))
         .env_clear()
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
@@ -62,6 +72,7 @@ async fn one_message_is_followed_from_the_webhook_to_the_send() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn replydesk");
+    let _server = KillOnDrop(server);
     healthy(port).await;
 
     let body = envelope(json!({
@@ -74,6 +85,8 @@ async fn one_message_is_followed_from_the_webhook_to_the_send() {
     let answer = common::client()
         .post(format!("http://127.0.0.1:{port}{PATH}"))
         .header("content-type", "application/json")
+        // A caller cannot choose the id that ties the log together.
+        .header("x-request-id", "chosen-by-the-caller")
         .header(
             "x-hub-signature-256",
             sign(SECRET.as_bytes(), body.as_bytes()),
@@ -89,6 +102,7 @@ async fn one_message_is_followed_from_the_webhook_to_the_send() {
         .and_then(|v| v.to_str().ok())
         .expect("the answer names its request")
         .to_owned();
+    assert_ne!(request_id, "chosen-by-the-caller");
 
     // The reply (a hand-off: no knowledge, no provider) reaches Meta, then is logged as sent.
     let read = || {
@@ -111,8 +125,6 @@ async fn one_message_is_followed_from_the_webhook_to_the_send() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    let _ = server.kill();
-    let _ = server.wait();
 
     let received = lines(&log, "message received");
     assert_eq!(received.len(), 1, "{received:?}");
@@ -124,7 +136,7 @@ async fn one_message_is_followed_from_the_webhook_to_the_send() {
         "the webhook's line: {:?}",
         received[0]
     );
-    for step in ["reply queued", "message sent"] {
+    for step in ["message queued", "message sent"] {
         let found = lines(&log, step);
         assert_eq!(found.len(), 1, "{step}: {found:?}");
         assert_eq!(

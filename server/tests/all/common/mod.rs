@@ -106,8 +106,8 @@ impl TestDb {
 }
 
 /// A PostgreSQL test database is dropped with its test, so runs leave none behind. Drop cannot
-/// wait on the test's runtime, so a thread of its own connects and drops it (`FORCE` ends the
-/// connections a server that was not stopped still holds).
+/// wait on the test's runtime, so a thread of its own connects and drops it (`FORCE`, from
+/// PostgreSQL 13, ends the connections a server that was not stopped still holds).
 impl Drop for TestDb {
     fn drop(&mut self) {
         if self.engine != Engine::Postgres {
@@ -393,7 +393,6 @@ pub async fn serve(router: axum::Router) -> String {
     url
 }
 
-/// Waits (up to 10 s) until `check` returns `Some`, and returns it.
 /// A free loopback port, for a server started as its own process.
 pub fn free_port() -> u16 {
     let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -411,6 +410,7 @@ pub async fn healthy(port: u16) {
     .await;
 }
 
+/// Waits until `check` returns `Some`, and returns it (a guard against hanging, not a timing).
 pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
