@@ -5,39 +5,34 @@
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::fake_graph::{FakeGraph, PHONE_ID, TOKEN};
 use common::fake_llm::{FakeLlm, Script};
-use common::meta::{envelope, text, SECRET};
-use common::{free_port, healthy, Engine, TestDb};
-use replydesk::whatsapp::signature::sign;
+use common::meta::{deliver_to, envelope, text, SECRET};
+use common::process::{self, ServerProcess};
+use common::{free_port, Engine, TestDb};
 use serde_json::json;
 
 const CUSTOMERS: usize = 20;
 
-fn serve(db: &TestDb, port: u16, graph: &FakeGraph, llm: &FakeLlm, log: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_replydesk"))
-        .env_clear()
-        .env("RUST_LOG", "info")
-        .env("HOST", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("DATA_DIR", db.data_dir.path())
-        .env("DATABASE_URL", &db.url)
-        .env("ADMIN_EMAIL", common::EMAIL)
-        .env("ADMIN_PASSWORD", common::PASSWORD)
+/// The server on `db` at `port`, answering through the fake Meta and the fake provider.
+async fn serve(
+    db: &TestDb,
+    port: u16,
+    graph: &FakeGraph,
+    llm: &FakeLlm,
+    log: &str,
+) -> ServerProcess {
+    let mut command = process::command(&db.url, db.data_dir.path(), port);
+    command
         .env("WHATSAPP_GRAPH_URL", &graph.url)
         .env("WHATSAPP_ACCESS_TOKEN", TOKEN)
         .env("WHATSAPP_PHONE_NUMBER_ID", PHONE_ID)
         .env("WHATSAPP_APP_SECRET", SECRET)
         .env("LLM_BASE_URL", llm.base("main"))
-        .env("LLM_MODEL", "main-model")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).expect("log file"))
-        .spawn()
-        .expect("spawn replydesk")
+        .env("LLM_MODEL", "main-model");
+    ServerProcess::start(command, port, &db.data_dir.path().join(log)).await
 }
 
 /// Replies sent to each customer so far.
@@ -62,19 +57,10 @@ async fn replies_in_flight_survive_kill_9(engine: Engine) {
     llm.always("main", Script::Slow(Duration::from_secs(2)));
     let db = TestDb::new(engine).await;
     let port = free_port();
-    let first_log = db.data_dir.path().join("first.log");
-    let mut first = serve(&db, port, &graph, &llm, &first_log);
-    healthy(port).await;
+    let mut first = serve(&db, port, &graph, &llm, "first.log").await;
     // Something to answer from (the default template answers only from the knowledge base).
-    let owner = common::client();
-    let base = format!("http://127.0.0.1:{port}");
-    let res = owner
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": common::EMAIL, "password": common::PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(res.status(), 200);
+    let owner = first.owner().await;
+    let base = first.base.clone();
     let res = owner
         .post(format!("{base}/api/knowledge/entry"))
         .json(&json!({"entry": {"kind": "faq", "title": "Do you deliver?", "body": "Yes, within 5 km, every day."}}))
@@ -110,17 +96,7 @@ async fn replies_in_flight_survive_kill_9(engine: Engine) {
             "messages": [message]
         }))
         .to_string();
-        let res = common::client()
-            .post(format!("http://127.0.0.1:{port}{}", common::meta::PATH))
-            .header("content-type", "application/json")
-            .header(
-                "x-hub-signature-256",
-                sign(SECRET.as_bytes(), body.as_bytes()),
-            )
-            .body(body)
-            .send()
-            .await
-            .expect("deliver");
+        let res = deliver_to(&owner, &base, body.as_bytes()).await;
         assert_eq!(res.status(), 200);
     }
     // Killed once the provider is busy with the first replies (a guard, not a timing).
@@ -128,15 +104,12 @@ async fn replies_in_flight_survive_kill_9(engine: Engine) {
         (!llm.calls().is_empty()).then_some(())
     })
     .await;
-    first.kill().expect("kill -9");
-    first.wait().expect("reaped");
+    first.kill();
     let before = answered(&graph).values().sum::<usize>();
     assert!(before < CUSTOMERS, "all replies were done before the kill");
 
     let killed_at = Instant::now();
-    let second_log = db.data_dir.path().join("second.log");
-    let mut second = serve(&db, port, &graph, &llm, &second_log);
-    healthy(port).await;
+    let second = serve(&db, port, &graph, &llm, "second.log").await;
     // A guard against hanging (the lease on PostgreSQL is 30 s), not the speed target: that
     // is measured by bench/crash-recovery.py.
     let deadline = Instant::now() + Duration::from_secs(180);
@@ -146,7 +119,7 @@ async fn replies_in_flight_survive_kill_9(engine: Engine) {
             "answered {} of {CUSTOMERS}: {:?}\n{}",
             answered(&graph).len(),
             answered(&graph),
-            std::fs::read_to_string(&second_log).unwrap_or_default()
+            second.log_text()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -160,6 +133,4 @@ async fn replies_in_flight_survive_kill_9(engine: Engine) {
     for customer in &customers {
         assert_eq!(sent.get(customer), Some(&1), "{customer}: {sent:?}");
     }
-    second.kill().expect("stop");
-    second.wait().expect("reaped");
 }

@@ -8,12 +8,12 @@ use crate::common;
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{eventually, free_port, healthy, json, Engine, TestDb};
+use common::process::ServerProcess;
+use common::{eventually, json, Engine, TestDb};
 use flate2::write::ZlibEncoder;
 use lopdf::{dictionary, Document, Object, Stream};
 use replydesk::config::Isolation;
@@ -159,84 +159,28 @@ impl Drop for MemoryWatch {
     }
 }
 
-/// The server, started as `replydesk serve` with its owner created from the environment, and
-/// a client signed in to it.
-struct Server {
-    process: Child,
-    base: String,
-    client: reqwest::Client,
+async fn upload(
+    server: &ServerProcess,
+    owner: &reqwest::Client,
+    name: &str,
+    bytes: Vec<u8>,
+) -> i64 {
+    let res = owner
+        .post(server.url("/api/knowledge/upload"))
+        .query(&[("name", name)])
+        .body(bytes)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status();
+    let body = json(res).await;
+    assert_eq!(status, 201, "{name}: {body}");
+    body["id"].as_i64().expect("id")
 }
 
-impl Server {
-    async fn start(db: &TestDb) -> Self {
-        let port = free_port();
-        let process = Command::new(env!("CARGO_BIN_EXE_replydesk"))
-            .env_clear()
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("DATA_DIR", db.data_dir.path())
-            .env("DATABASE_URL", &db.url)
-            .env("ADMIN_EMAIL", common::EMAIL)
-            .env("ADMIN_PASSWORD", common::PASSWORD)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn replydesk");
-        healthy(port).await;
-        let server = Self {
-            process,
-            base: format!("http://127.0.0.1:{port}"),
-            client: common::client(),
-        };
-        let login = server
-            .post(
-                "/api/auth/login",
-                json!({"email": common::EMAIL, "password": common::PASSWORD}),
-            )
-            .await;
-        assert_eq!(login.status(), 200);
-        server
-    }
-
-    async fn post(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
-    }
-
-    async fn health(&self) -> u16 {
-        let res = self
-            .client
-            .get(format!("{}/api/health", self.base))
-            .send()
-            .await;
-        res.map_or(0, |r| r.status().as_u16())
-    }
-
-    async fn upload(&self, name: &str, bytes: Vec<u8>) -> i64 {
-        let res = self
-            .client
-            .post(format!("{}/api/knowledge/upload", self.base))
-            .query(&[("name", name)])
-            .body(bytes)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status();
-        let body = json(res).await;
-        assert_eq!(status, 201, "{name}: {body}");
-        body["id"].as_i64().expect("id")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
+async fn health(server: &ServerProcess, owner: &reqwest::Client) -> u16 {
+    let res = owner.get(server.url("/api/health")).send().await;
+    res.map_or(0, |r| r.status().as_u16())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,22 +192,27 @@ async fn bombs_end_as_errors_while_the_server_stays_small_and_up() {
         ("bomb.docx", docx_bomb(), "zip bomb"),
     ];
     let db = TestDb::new(Engine::Sqlite).await;
-    let server = Server::start(&db).await;
-    let pid = server.process.id();
+    let log = db.data_dir.path().join("server.log");
+    let server = ServerProcess::on(&db.url, db.data_dir.path(), &log).await;
+    let owner = server.owner().await;
+    let pid = server.pid();
     let watch = MemoryWatch::start(pid);
     let before = resident(pid);
 
     let mut ids = Vec::new();
     for (name, bytes, says) in bombs {
-        ids.push((name, server.upload(name, bytes).await, says));
+        ids.push((name, upload(&server, &owner, name, bytes).await, says));
     }
     for (name, id, says) in ids {
         let reason = eventually("the bomb to be read", || async {
-            assert_eq!(server.health().await, 200, "health during {name}");
+            assert_eq!(health(&server, &owner).await, 200, "health during {name}");
             let detail = json(
-                server
-                    .post("/api/knowledge/document", json!({ "id": id }))
-                    .await,
+                owner
+                    .post(server.url("/api/knowledge/document"))
+                    .json(&json!({ "id": id }))
+                    .send()
+                    .await
+                    .expect("request"),
             )
             .await;
             let document = &detail["document"];
@@ -275,7 +224,7 @@ async fn bombs_end_as_errors_while_the_server_stays_small_and_up() {
         .await;
         assert!(reason.contains(says), "{name}: {reason}");
     }
-    assert_eq!(server.health().await, 200);
+    assert_eq!(health(&server, &owner).await, 200);
     let peak = watch.peak();
     eprintln!(
         "resident memory: {} MB before the uploads, {} MB at most",

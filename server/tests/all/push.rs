@@ -5,7 +5,8 @@ use crate::common;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::meta::{deliver_json, envelope, inbound, spawn, text};
+use common::meta::{deliver_json, deliver_to, envelope, inbound, spawn, text};
+use common::process::{self, ServerProcess};
 use common::{client, Engine, TestApp};
 use serde_json::{json, Value};
 
@@ -112,56 +113,23 @@ async fn a_stream_ends_with_its_session(engine: Engine) {
     app.stop().await;
 }
 
-/// A `replydesk serve` process of its own, killed when dropped.
+/// A `replydesk serve` process on the shared database, with a data directory of its own.
 struct Replica {
-    child: std::process::Child,
-    base: String,
+    server: ServerProcess,
     _data_dir: tempfile::TempDir,
 }
 
 impl Replica {
     async fn start(database_url: &str) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-            probe.local_addr().expect("addr").port()
-        };
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_replydesk"))
-            .env_clear()
-            .env("RUST_LOG", "warn")
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("DATA_DIR", data_dir.path())
-            .env("DATABASE_URL", database_url)
-            .env("ADMIN_EMAIL", common::EMAIL)
-            .env("ADMIN_PASSWORD", common::PASSWORD)
-            .env("WHATSAPP_APP_SECRET", common::meta::SECRET)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
-        let base = format!("http://127.0.0.1:{port}");
-        let replica = Self {
-            child,
-            base,
+        let port = common::free_port();
+        let mut command = process::command(database_url, data_dir.path(), port);
+        command.env("WHATSAPP_APP_SECRET", common::meta::SECRET);
+        let log = data_dir.path().join("server.log");
+        Self {
+            server: ServerProcess::start(command, port, &log).await,
             _data_dir: data_dir,
-        };
-        let health = format!("{}/api/health", replica.base);
-        for _ in 0..300 {
-            if let Ok(res) = client().get(&health).send().await {
-                if res.status() == 200 {
-                    return replica;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("replica on port {port} never became healthy");
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -173,16 +141,9 @@ async fn events_reach_dashboards_on_another_process() {
         return;
     }
     let db = common::TestDb::new(Engine::Postgres).await;
-    let first = Replica::start(&db.url).await;
-    let second = Replica::start(&db.url).await;
-    let dashboard = client();
-    let res = dashboard
-        .post(format!("{}/api/auth/login", second.base))
-        .json(&json!({"email": common::EMAIL, "password": common::PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(res.status(), 200);
+    let (first, second) = (Replica::start(&db.url).await, Replica::start(&db.url).await);
+    let (first, second) = (&first.server, &second.server);
+    let dashboard = second.owner().await;
     let mut stream =
         Stream::open_at(&dashboard, &format!("{}/api/events", second.base), None).await;
 
@@ -193,17 +154,7 @@ async fn events_reach_dashboards_on_another_process() {
         "Hello from the other side"
     )]))
     .to_string();
-    let res = client()
-        .post(format!("{}{}", first.base, common::meta::PATH))
-        .header("content-type", "application/json")
-        .header(
-            "x-hub-signature-256",
-            replydesk::whatsapp::signature::sign(common::meta::SECRET.as_bytes(), body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("deliver");
+    let res = deliver_to(&client(), &first.base, body.as_bytes()).await;
     assert_eq!(res.status(), 200);
 
     let events = stream.take(2).await;
@@ -226,14 +177,7 @@ async fn events_reach_dashboards_on_another_process() {
 
     // Settings saved through one process take effect on the other: its webhook answers Meta's
     // handshake with the new verify token.
-    let owner = client();
-    let res = owner
-        .post(format!("{}/api/auth/login", first.base))
-        .json(&json!({"email": common::EMAIL, "password": common::PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(res.status(), 200);
+    let owner = first.owner().await;
     let res = owner
         .post(format!("{}/api/settings/whatsapp", first.base))
         .json(&json!({"input": {"verify_token": "replica-verify-token"}}))

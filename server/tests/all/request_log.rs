@@ -5,12 +5,11 @@
 use crate::common;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 
 use common::fake_graph::{FakeGraph, PHONE_ID, TOKEN};
-use common::meta::{envelope, text, PATH, SECRET};
-use common::{free_port, healthy, Engine, TestDb};
-use replydesk::whatsapp::signature::sign;
+use common::meta::{deliver_to, envelope, text, SECRET};
+use common::process::{self, ServerProcess};
+use common::{free_port, Engine, TestDb};
 use serde_json::{json, Value};
 
 /// Every value of `field` in a log line: on the event, its span and the spans it is in.
@@ -40,40 +39,19 @@ fn lines<'a>(log: &'a [Value], message: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-/// The server process, stopped however the test ends.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_message_is_followed_from_the_webhook_to_the_send() {
     let graph = FakeGraph::start().await;
     let db = TestDb::new(Engine::Sqlite).await;
     let port = free_port();
-    let log_path = db.data_dir.path().join("server.log");
-    let server = Command::new(env!("CARGO_BIN_EXE_replydesk"))
-        .env_clear()
-        .env("HOST", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("DATA_DIR", db.data_dir.path())
-        .env("DATABASE_URL", &db.url)
+    let mut command = process::command(&db.url, db.data_dir.path(), port);
+    command
         .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
         .env("WHATSAPP_GRAPH_URL", &graph.url)
         .env("WHATSAPP_ACCESS_TOKEN", TOKEN)
         .env("WHATSAPP_PHONE_NUMBER_ID", PHONE_ID)
-        .env("WHATSAPP_APP_SECRET", SECRET)
-        .stdout(std::fs::File::create(&log_path).expect("log file"))
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn replydesk");
-    let _server = KillOnDrop(server);
-    healthy(port).await;
+        .env("WHATSAPP_APP_SECRET", SECRET);
+    let server = ServerProcess::start(command, port, &db.data_dir.path().join("server.log")).await;
 
     let body = envelope(json!({
         "messaging_product": "whatsapp",
@@ -82,19 +60,19 @@ async fn one_message_is_followed_from_the_webhook_to_the_send() {
         "messages": [text("wamid.trace.1", chrono::Utc::now().timestamp(), "Do you open on Sundays?")]
     }))
     .to_string();
-    let answer = common::client()
-        .post(format!("http://127.0.0.1:{port}{PATH}"))
-        .header("content-type", "application/json")
-        // A caller cannot choose the id that ties the log together.
-        .header("x-request-id", "chosen-by-the-caller")
-        .header(
-            "x-hub-signature-256",
-            sign(SECRET.as_bytes(), body.as_bytes()),
+    // A caller cannot choose the id that ties the log together.
+    let caller = reqwest::Client::builder()
+        .default_headers(
+            [(
+                reqwest::header::HeaderName::from_static("x-request-id"),
+                reqwest::header::HeaderValue::from_static("chosen-by-the-caller"),
+            )]
+            .into_iter()
+            .collect(),
         )
-        .body(body)
-        .send()
-        .await
-        .expect("deliver");
+        .build()
+        .expect("client");
+    let answer = deliver_to(&caller, &server.base, body.as_bytes()).await;
     assert_eq!(answer.status(), 200);
     let request_id = answer
         .headers()
@@ -106,7 +84,7 @@ async fn one_message_is_followed_from_the_webhook_to_the_send() {
 
     // The reply (a hand-off: no knowledge, no provider) reaches Meta, then is logged as sent.
     let read = || {
-        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let text = server.log_text();
         let log: Vec<Value> = text
             .lines()
             .filter_map(|l| serde_json::from_str(l).ok())

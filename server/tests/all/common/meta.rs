@@ -40,8 +40,13 @@ pub fn text(id: &str, at: i64, body: &str) -> Value {
 
 /// Posts `body` as Meta does: the exact bytes, signed.
 pub async fn deliver(app: &TestApp, body: &[u8]) -> reqwest::Response {
-    app.client
-        .post(app.url(PATH))
+    deliver_to(&app.client, &app.base, body).await
+}
+
+/// [`deliver`] to the server at `base` (a server process of its own).
+pub async fn deliver_to(client: &reqwest::Client, base: &str, body: &[u8]) -> reqwest::Response {
+    client
+        .post(format!("{base}{PATH}"))
         .header("content-type", "application/json")
         .header("x-hub-signature-256", sign(SECRET.as_bytes(), body))
         .body(body.to_vec())

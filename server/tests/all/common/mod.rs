@@ -5,6 +5,7 @@
 pub mod fake_graph;
 pub mod fake_llm;
 pub mod meta;
+pub mod process;
 
 use std::path::PathBuf;
 use std::time::Duration;
